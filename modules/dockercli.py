@@ -1,0 +1,295 @@
+"""Docker operations on a lab host, as the docker CLI commands the seed teaches.
+
+Each function runs one or a few `docker ...` commands over SSH (remote.run)
+and parses their JSON output. The commands are the seed's own (`docker
+network create -d overlay myoverlay`, `docker swarm join --token ...`), so
+what `pulumi up` does on a host is what a learner types. Arguments are
+shell-quoted; a join token travels on stdin, never on a command line.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from modules.remote import RemoteError, Target, TransientError, redact, retry, run
+
+# An argument the host's shell fills from our stdin: secrets never sit in a command line.
+FROM_STDIN = '"$(cat)"'
+
+# Errors the daemon gives while a swarm is settling; worth a bounded retry.
+TRANSIENT_MARKERS = (
+    "rpc error: code = Unavailable",
+    "rpc error: code = DeadlineExceeded",
+    "context deadline exceeded",
+    "connection reset by peer",
+    "i/o timeout",
+    "Cannot connect to the Docker daemon",
+    "update out of sequence",
+    "has active endpoints",
+)
+
+
+def docker(target: Target, args: Iterable[str], *, stdin: str | None = None,
+           check: bool = True, timeout: float | None = None) -> str:
+    """Run `docker ARGS` on the host and return stdout; transient daemon errors are marked."""
+    command = "docker " + " ".join(a if a == FROM_STDIN else shlex.quote(a) for a in args)
+    result = run(target, command, stdin=stdin, check=False, timeout=timeout)
+    if check and result.exit_status != 0:
+        message = (result.stderr.strip() or result.stdout.strip())
+        error_type = TransientError if any(m in message for m in TRANSIENT_MARKERS) else RemoteError
+        raise error_type(f"{target.name} ({target.address}): `{redact(command)}` failed: "
+                         f"{redact(message)}")
+    return result.stdout
+
+
+def _json_lines(text: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def not_found(err: Exception) -> bool:
+    text = str(err).lower()
+    return "no such" in text or "not found" in text
+
+
+# --- swarm --------------------------------------------------------------------
+
+def swarm_info(target: Target) -> dict[str, Any]:
+    """`docker info`'s Swarm section: LocalNodeState, NodeID, Cluster (managers only) ..."""
+    out = retry(lambda: docker(target, ["info", "--format", "{{json .Swarm}}"]))
+    return dict(json.loads(out))
+
+
+def join_token(target: Target, role: str) -> str:
+    return docker(target, ["swarm", "join-token", "-q", role]).strip()
+
+
+def swarm_init(target: Target, advertise: str) -> None:
+    docker(target, ["swarm", "init", "--advertise-addr", advertise,
+                    "--listen-addr", f"{advertise}:2377"])
+
+
+def swarm_join(target: Target, token: str, advertise: str, manager_addr: str,
+               timeout: float) -> None:
+    # "$(cat)" reads the token from stdin on the host, so it is in no SSH command line.
+    docker(target, ["swarm", "join", "--token", FROM_STDIN, "--advertise-addr", advertise,
+                    "--listen-addr", f"{advertise}:2377", f"{manager_addr}:2377"],
+           stdin=token, timeout=timeout)
+
+
+def swarm_leave(target: Target) -> None:
+    try:
+        docker(target, ["swarm", "leave", "--force"])
+    except RemoteError as err:
+        if "not part of a swarm" not in str(err):
+            raise
+
+
+def node_inspect(manager: Target, node_id: str) -> dict[str, Any] | None:
+    try:
+        out = docker(manager, ["node", "inspect", node_id, "--format", "{{json .}}"])
+    except RemoteError as err:
+        if not_found(err):
+            return None
+        raise
+    return dict(json.loads(out))
+
+
+def wait_node_ready(manager: Target, node_id: str, timeout: float = 60) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        node = node_inspect(manager, node_id)
+        if node and node["Status"]["State"] == "ready":
+            return node
+        if time.monotonic() > deadline:
+            state = node["Status"]["State"] if node else "unknown to the manager"
+            raise RemoteError(f"node {node_id} did not become ready within {timeout:g}s "
+                              f"(state: {state})")
+        time.sleep(0.2)
+
+
+def node_rm(manager: Target, node_id: str) -> None:
+    try:
+        retry(lambda: docker(manager, ["node", "rm", "--force", node_id]))
+    except RemoteError as err:
+        if not not_found(err):
+            raise
+
+
+# --- networks -------------------------------------------------------------------
+
+def network_create_args(props: dict[str, Any]) -> list[str]:
+    """`docker network create` arguments for the network described by props."""
+    args = ["network", "create"]
+    if props.get("config_from"):
+        args += ["--config-from", props["config_from"]]
+    if props.get("config_only"):
+        args.append("--config-only")
+    if props.get("driver") and not props.get("config_only"):
+        args += ["-d", props["driver"]]
+    if props.get("scope"):
+        args += ["--scope", props["scope"]]
+    if props.get("attachable"):
+        args.append("--attachable")
+    for flag, key in (("--subnet", "subnet"), ("--gateway", "gateway"), ("--ip-range", "ip_range")):
+        if props.get(key):
+            args += [flag, props[key]]
+    for opt, value in sorted((props.get("options") or {}).items()):
+        args += ["-o", f"{opt}={value}" if value != "" else opt]
+    for label, value in sorted((props.get("labels") or {}).items()):
+        args += ["--label", f"{label}={value}"]
+    args.append(props["name"])
+    return args
+
+
+def network_inspect(target: Target, ident: str) -> dict[str, Any] | None:
+    try:
+        out = docker(target, ["network", "inspect", ident, "--format", "{{json .}}"])
+    except RemoteError as err:
+        if not_found(err):
+            return None
+        raise
+    return dict(json.loads(out))
+
+
+def network_create(target: Target, props: dict[str, Any]) -> str:
+    return retry(lambda: docker(target, network_create_args(props))).strip()
+
+
+def network_rm(target: Target, ident: str, timeout: float = 30) -> None:
+    """Remove a network; tasks of a just-removed service may still hold it for a moment."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            docker(target, ["network", "rm", ident])
+            return
+        except TransientError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.25)
+        except RemoteError as err:
+            if not_found(err):
+                return
+            raise
+
+
+def network_summary(net: dict[str, Any]) -> dict[str, Any]:
+    ipam = (net.get("IPAM") or {}).get("Config") or [{}]
+    options = net.get("Options") or {}
+    return {
+        "id": net["Id"],
+        "name": net["Name"],
+        "driver": net.get("Driver", ""),
+        "scope": net.get("Scope", ""),
+        "subnet": ipam[0].get("Subnet", "") if ipam else "",
+        "gateway": ipam[0].get("Gateway", "") if ipam else "",
+        "encrypted": "encrypted" in options,
+        "attachable": bool(net.get("Attachable")),
+        "config_only": bool(net.get("ConfigOnly")),
+    }
+
+
+# --- services -------------------------------------------------------------------
+
+def service_create_args(props: dict[str, Any]) -> list[str]:
+    args = ["service", "create", "--detach", "--name", props["name"],
+            "--replicas", str(props.get("replicas", 1)),
+            "--endpoint-mode", props.get("endpoint_mode", "vip"),
+            # Local images have no registry digest to pin; every host has the image.
+            "--no-resolve-image"]
+    if props.get("init", True):
+        # An init as PID 1 forwards SIGTERM, so `sleep` tasks stop at once, not after 10 s.
+        args.append("--init")
+    for network in props.get("networks", []):
+        args += ["--network", network]
+    for constraint in props.get("constraints", []):
+        args += ["--constraint", constraint]
+    for label, value in sorted((props.get("labels") or {}).items()):
+        args += ["--label", f"{label}={value}"]
+    args.append(props["image"])
+    args += list(props.get("command") or [])
+    return args
+
+
+def service_inspect(target: Target, ident: str) -> dict[str, Any] | None:
+    try:
+        out = docker(target, ["service", "inspect", ident, "--format", "{{json .}}"])
+    except RemoteError as err:
+        if not_found(err):
+            return None
+        raise
+    return dict(json.loads(out))
+
+
+def service_tasks(target: Target, ident: str) -> list[dict[str, Any]]:
+    out = docker(target, ["service", "ps", ident, "--no-trunc", "--filter",
+                          "desired-state=running", "--format", "{{json .}}"])
+    return _json_lines(out)
+
+
+def wait_service_running(target: Target, ident: str, replicas: int,
+                         timeout: float = 90) -> list[dict[str, Any]]:
+    """Wait until `replicas` tasks run; fail with the task's own error otherwise."""
+    deadline = time.monotonic() + timeout
+    while True:
+        tasks = service_tasks(target, ident)
+        running = [t for t in tasks if t.get("CurrentState", "").startswith("Running")]
+        if len(running) >= replicas:
+            return running
+        if time.monotonic() > deadline:
+            errors = "; ".join(f"{t.get('Name')} on {t.get('Node')}: {t.get('CurrentState')} "
+                               f"{t.get('Error', '')}".strip() for t in tasks) or "no tasks"
+            raise RemoteError(f"{target.name}: service {ident} has {len(running)}/{replicas} "
+                              f"running tasks after {timeout:g}s: {errors}")
+        time.sleep(0.2)
+
+
+def service_rm(target: Target, ident: str) -> None:
+    try:
+        docker(target, ["service", "rm", ident])
+    except RemoteError as err:
+        if not not_found(err):
+            raise
+
+
+# --- containers -----------------------------------------------------------------
+
+def container_run_args(props: dict[str, Any]) -> list[str]:
+    args = ["run", "-d", "--name", props["name"], "--network", props["network"],
+            "--restart", "unless-stopped"]
+    if props.get("init", True):
+        args.append("--init")
+    args.append(props["image"])
+    args += list(props.get("command") or [])
+    return args
+
+
+def container_inspect(target: Target, ident: str) -> dict[str, Any] | None:
+    try:
+        out = docker(target, ["container", "inspect", ident, "--format", "{{json .}}"])
+    except RemoteError as err:
+        if not_found(err):
+            return None
+        raise
+    return dict(json.loads(out))
+
+
+def container_summary(container: dict[str, Any]) -> dict[str, Any]:
+    networks = (container.get("NetworkSettings") or {}).get("Networks") or {}
+    return {
+        "id": container["Id"],
+        "name": container["Name"].lstrip("/"),
+        "running": bool(container["State"]["Running"]),
+        "addresses": {name: net.get("IPAddress", "") for name, net in sorted(networks.items())},
+    }
+
+
+def container_rm(target: Target, ident: str) -> None:
+    try:
+        docker(target, ["rm", "--force", ident])
+    except RemoteError as err:
+        if not not_found(err):
+            raise

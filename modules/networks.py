@@ -1,0 +1,55 @@
+"""The swarm's networks: the seed's overlays and a swarm-scoped macvlan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+
+from modules.config import LabSpec
+from modules.providers import Network
+from modules.targets import target_for
+
+
+@dataclass
+class SwarmNetworksArgs:
+    spec: LabSpec
+    """The validated lab: overlays, macvlan parent and per-host ranges."""
+    members: list[pulumi.Resource]
+    """The swarm membership resources; networks wait until every node is in."""
+
+
+class SwarmNetworks(pulumi.ComponentResource):
+    """`docker network create -d overlay` (plain and `--opt encrypted`) on the leader, and the
+    seed's `mymacvlan`: one `--config-only` network per node with that node's own --ip-range
+    (so two nodes never hand out the same address), then one `-d macvlan --scope swarm
+    --config-from` network on the leader that swarm services can use.
+    """
+
+    def __init__(self, name: str, args: SwarmNetworksArgs,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("swarmlab:networks:SwarmNetworks", name, None, opts)
+        spec = args.spec
+        leader = target_for(spec, spec.leader)
+        after_swarm = pulumi.ResourceOptions(parent=self, depends_on=args.members)
+        self.by_name: dict[str, Network] = {}
+        for overlay in spec.overlays:
+            self.by_name[overlay.name] = Network(
+                f"{name}-{overlay.name}", leader, overlay.name, driver="overlay",
+                attachable=True, subnet=overlay.subnet,
+                options={"encrypted": ""} if overlay.encrypted else {}, opts=after_swarm)
+        macvlan = spec.macvlan
+        self.macvlan_configs: dict[str, Network] = {}
+        for host in spec.hosts:
+            self.macvlan_configs[host.name] = Network(
+                f"{name}-{macvlan.config_name}-{host.name}", target_for(spec, host),
+                macvlan.config_name, config_only=True, subnet=spec.lan_subnet,
+                gateway=spec.lan_gateway, ip_range=macvlan.ranges[host.name],
+                options={"parent": macvlan.parent}, opts=after_swarm)
+        self.by_name[macvlan.name] = Network(
+            f"{name}-{macvlan.name}", leader, macvlan.name, driver="macvlan", scope="swarm",
+            config_from=macvlan.config_name,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[
+                *args.members, *self.macvlan_configs.values()]))
+        self.ids = {n: net.network_id for n, net in self.by_name.items()}
+        self.register_outputs({"ids": self.ids})

@@ -1,0 +1,190 @@
+"""Commands on lab hosts over SSH (paramiko), bounded and verified.
+
+Every call has connect, banner, auth and command timeouts; host keys are
+checked against the lab's known_hosts with RejectPolicy (an unknown or
+changed key is refused, never accepted). Connections are reused per host
+within one process: the dynamic-provider process serves every resource of
+an update, and one SSH handshake per host instead of one per command is
+most of the speed of `pulumi up`.
+
+Join tokens and unlock keys are redacted from every message this module
+produces, so an error can be shown and logged as it is.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+import paramiko
+
+SECRET_PATTERN = re.compile(r"SWM(?:TKN|KEY)-1-[0-9A-Za-z+/=_-]+")
+
+T = TypeVar("T")
+
+
+def redact(text: str) -> str:
+    """Replace swarm join tokens and unlock keys with a fixed marker."""
+    return SECRET_PATTERN.sub("[secret]", text)
+
+
+class RemoteError(RuntimeError):
+    """A command failed on a host, or the host could not be reached; the message says which."""
+
+
+class TransientError(RemoteError):
+    """A failure that a bounded retry may cure (connection reset, daemon busy)."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """How to reach one host. Plain data: dynamic providers keep it in their inputs."""
+
+    name: str
+    address: str
+    user: str
+    key_file: str
+    known_hosts_file: str
+    connect_timeout: float = 5.0
+    command_timeout: float = 120.0
+    port: int = 22
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Target:
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
+
+    def as_dict(self) -> dict:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+@dataclass(frozen=True)
+class Result:
+    exit_status: int
+    stdout: str
+    stderr: str
+
+
+_clients: dict[tuple, paramiko.SSHClient] = {}
+_clients_lock = threading.Lock()
+
+
+def _connect(target: Target) -> paramiko.SSHClient:
+    client = paramiko.SSHClient()
+    known_hosts = Path(target.known_hosts_file)
+    if not known_hosts.is_file():
+        raise RemoteError(f"{target.name} ({target.address}): known_hosts file "
+                          f"{target.known_hosts_file} does not exist; are the hosts up?")
+    client.load_host_keys(str(known_hosts))
+    client.set_missing_host_key_policy(paramiko.RejectPolicy())
+    timeout = target.connect_timeout
+    try:
+        client.connect(
+            target.address, port=target.port, username=target.user,
+            key_filename=target.key_file, timeout=timeout, banner_timeout=timeout,
+            auth_timeout=timeout, allow_agent=False, look_for_keys=False,
+        )
+    except paramiko.BadHostKeyException as err:
+        raise RemoteError(f"{target.name} ({target.address}): host key does not match "
+                          f"{target.known_hosts_file}; refusing to connect ({err})") from None
+    except paramiko.SSHException as err:
+        if "not found in known_hosts" in str(err):
+            raise RemoteError(f"{target.name} ({target.address}): host key is not in "
+                              f"{target.known_hosts_file}; refusing to connect") from None
+        raise TransientError(f"{target.name} ({target.address}): SSH failed: {err}") from None
+    except (TimeoutError, socket.timeout):
+        raise RemoteError(f"{target.name} ({target.address}): SSH connect timed out after "
+                          f"{timeout:g}s; is the host up and sshd running?") from None
+    except OSError as err:
+        raise RemoteError(f"{target.name} ({target.address}): cannot connect to "
+                          f"port {target.port}: {err.strerror or err}") from None
+    return client
+
+
+def _client(target: Target) -> paramiko.SSHClient:
+    key = (target.address, target.port, target.user, target.key_file, target.known_hosts_file)
+    with _clients_lock:
+        client = _clients.get(key)
+        transport = client.get_transport() if client else None
+        if client is None or transport is None or not transport.is_active():
+            client = _connect(target)
+            _clients[key] = client
+        return client
+
+
+def forget(target: Target) -> None:
+    """Drop a cached connection (after the host went away or restarted)."""
+    key = (target.address, target.port, target.user, target.key_file, target.known_hosts_file)
+    with _clients_lock:
+        client = _clients.pop(key, None)
+    if client:
+        client.close()
+
+
+def run(target: Target, command: str, *, stdin: str | None = None, check: bool = True,
+        timeout: float | None = None) -> Result:
+    """Run one shell command on the host; raise RemoteError naming host and command on failure."""
+    limit = timeout or target.command_timeout
+    try:
+        transport = _client(target).get_transport()
+        assert transport is not None
+        channel = transport.open_session(timeout=target.connect_timeout)
+    except (paramiko.SSHException, EOFError, OSError) as err:
+        forget(target)
+        raise TransientError(f"{target.name} ({target.address}): SSH session failed: {err}") from None
+    channel.settimeout(limit)
+    try:
+        channel.exec_command(command)
+        if stdin is not None:
+            channel.sendall(stdin.encode())
+        channel.shutdown_write()
+        out, err_out = _drain(channel, limit, target, command)
+        status = channel.recv_exit_status()
+    finally:
+        channel.close()
+    result = Result(status, out, err_out)
+    if check and status != 0:
+        raise RemoteError(
+            f"{target.name} ({target.address}): `{redact(command)}` exited {status}: "
+            f"{redact(err_out.strip() or out.strip())}"
+        )
+    return result
+
+
+def _drain(channel: paramiko.Channel, limit: float, target: Target, command: str
+           ) -> tuple[str, str]:
+    deadline = time.monotonic() + limit
+    out, err = bytearray(), bytearray()
+    while True:
+        if channel.recv_ready():
+            out += channel.recv(65536)
+        elif channel.recv_stderr_ready():
+            err += channel.recv_stderr(65536)
+        elif channel.exit_status_ready() and not channel.recv_ready() \
+                and not channel.recv_stderr_ready():
+            break
+        elif time.monotonic() > deadline:
+            raise RemoteError(f"{target.name} ({target.address}): `{redact(command)}` did not "
+                              f"finish within {limit:g}s")
+        else:
+            channel.status_event.wait(0.01)
+    return out.decode(errors="replace"), err.decode(errors="replace")
+
+
+def retry(action: Callable[[], T], *, attempts: int = 4, delay: float = 0.5,
+          sleep: Callable[[float], None] = time.sleep,
+          transient: tuple[type[BaseException], ...] = (TransientError,)) -> T:
+    """Run action, retrying only on transient errors, a bounded number of times."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return action()
+        except transient:
+            if attempt == attempts:
+                raise
+            sleep(delay * attempt)
+    raise AssertionError("unreachable")

@@ -1,0 +1,58 @@
+"""The swarm itself: init on the first manager, every other node joins."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+
+from modules.config import LabSpec
+from modules.providers import SwarmInit, SwarmJoin
+from modules.targets import target_for
+
+
+@dataclass
+class SwarmArgs:
+    spec: LabSpec
+    """The validated lab: hosts with roles, SSH settings."""
+
+
+class Swarm(pulumi.ComponentResource):
+    """`docker swarm init --advertise-addr <leader>` and `docker swarm join` of every other node.
+
+    Joins depend only on the init, so the engine runs them in parallel.
+    """
+
+    nodes: dict[str, dict[str, Any]]
+
+    def __init__(self, name: str, args: SwarmArgs,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("swarmlab:swarm:Swarm", name, None, opts)
+        spec = args.spec
+        leader = spec.leader
+        leader_target = target_for(spec, leader)
+        self.init = SwarmInit(f"{name}-init-{leader.name}", leader_target, leader.address,
+                              pulumi.ResourceOptions(parent=self))
+        self.cluster_id: pulumi.Output[str] = self.init.cluster_id
+        self.worker_token: pulumi.Output[str] = pulumi.Output.secret(self.init.worker_token)
+        self.manager_token: pulumi.Output[str] = pulumi.Output.secret(self.init.manager_token)
+        self.joins: dict[str, SwarmJoin] = {}
+        for host in spec.hosts:
+            if host is leader:
+                continue
+            token = self.manager_token if host.role == "manager" else self.worker_token
+            self.joins[host.name] = SwarmJoin(
+                f"{name}-join-{host.name}", target_for(spec, host), leader_target, token,
+                advertise_addr=host.address, manager_addr=leader.address, role=host.role,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.init]),
+            )
+        # What later resources wait for: every node is in the swarm.
+        self.members: list[pulumi.Resource] = [self.init, *self.joins.values()]
+        self.nodes = {
+            leader.name: {"id": self.init.node_id, "role": "manager", "address": leader.address,
+                          "state": "ready"},
+            **{h: {"id": j.node_id, "role": spec.host(h).role, "address": spec.host(h).address,
+                   "state": j.state} for h, j in self.joins.items()},
+        }
+        self.register_outputs({"cluster_id": self.cluster_id, "nodes": self.nodes})

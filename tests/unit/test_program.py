@@ -1,0 +1,153 @@
+"""The program's shape, with Pulumi mocks: no hosts, no root, no SSH."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import runpy
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class RecordingMocks(pulumi.runtime.Mocks):
+    def __init__(self) -> None:
+        self.resources: dict[str, dict[str, Any]] = {}
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
+        outputs = dict(args.inputs)
+        rid = f"{args.name}-id"
+        # What the dynamic providers would report back.
+        outputs.update({"network_id": rid, "service_id": rid, "container_id": rid,
+                        "cluster_id": "cluster-id", "node_id": f"{args.name}-node",
+                        "worker_token": "SWMTKN-1-mockworker", "manager_token": "SWMTKN-1-mockmgr",
+                        "tasks": [], "addresses": {}, "state": "ready"})
+        self.resources[args.name] = {"type": args.typ, "inputs": dict(args.inputs)}
+        return rid, outputs
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list]:
+        return {}, []
+
+
+def _stack_config(stack: str = "local") -> dict[str, str]:
+    config = yaml.safe_load((ROOT / "stacks" / f"Pulumi.{stack}.yaml").read_text())["config"]
+    return {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}
+
+
+@pytest.fixture()
+def program(monkeypatch: pytest.MonkeyPatch) -> tuple[RecordingMocks, dict[str, Any]]:
+    monkeypatch.chdir(ROOT)
+    mocks = RecordingMocks()
+    pulumi.runtime.set_mocks(mocks, project="swarmlab", stack="local", preview=True)
+    pulumi.runtime.set_all_config(_stack_config(), [])
+    namespace = runpy.run_path(str(ROOT / "__main__.py"))
+    return mocks, namespace
+
+
+def _by_prefix(mocks: RecordingMocks, prefix: str) -> dict[str, dict[str, Any]]:
+    return {n: r for n, r in mocks.resources.items() if n.startswith(prefix)}
+
+
+@pulumi.runtime.test
+def test_secure_net_is_encrypted_and_myoverlay_is_not(program):
+    mocks, namespace = program
+
+    def check(_: Any) -> None:
+        nets = {r["inputs"]["name"]: r["inputs"] for r in _by_prefix(mocks, "net-").values()}
+        assert nets["secure_net"]["driver"] == "overlay"
+        assert "encrypted" in nets["secure_net"]["options"]
+        assert "encrypted" not in nets["myoverlay"]["options"]
+        assert nets["myoverlay"]["attachable"] is True
+
+    by_name = namespace["networks"].by_name
+    return pulumi.Output.all(by_name["secure_net"].network_id,
+                             by_name["myoverlay"].network_id).apply(check)
+
+
+@pulumi.runtime.test
+def test_services_attach_to_networks_by_id_and_sit_on_different_nodes(program):
+    mocks, namespace = program
+
+    def check(_: Any) -> None:
+        services = {r["inputs"]["name"]: r["inputs"] for r in _by_prefix(mocks, "svc-").values()}
+        assert services["web"]["networks"] == ["net-myoverlay-id"]
+        assert services["mymacvlan-web"]["networks"] == ["net-mymacvlan-id"]
+        assert services["web"]["constraints"] != services["app"]["constraints"]
+        assert all(s["endpoint_mode"] == "dnsrr" for s in services.values())
+
+    return pulumi.Output.all(*[svc.service_id for svc in namespace["services"].by_name.values()]
+                             ).apply(check)
+
+
+@pulumi.runtime.test
+def test_macvlan_is_config_only_per_node_plus_one_swarm_network(program):
+    mocks, namespace = program
+
+    def check(_: Any) -> None:
+        configs = [r["inputs"] for n, r in mocks.resources.items() if "mymacvlan-config" in n]
+        assert {c["target"]["name"] for c in configs} == {"manager", "worker"}
+        assert all(c["config_only"] and c["options"] == {"parent": "eth1"} for c in configs)
+        lan = ipaddress.IPv4Network("192.168.1.0/24")
+        ranges = [ipaddress.IPv4Network(c["ip_range"]) for c in configs]
+        assert all(r.subnet_of(lan) for r in ranges)
+        assert not ranges[0].overlaps(ranges[1])
+        swarm_net = mocks.resources["net-mymacvlan"]["inputs"]
+        assert (swarm_net["driver"], swarm_net["scope"], swarm_net["config_from"]) == (
+            "macvlan", "swarm", "mymacvlan-config")
+
+    return namespace["networks"].by_name["mymacvlan"].network_id.apply(check)
+
+
+@pulumi.runtime.test
+def test_join_tokens_are_secret_everywhere(program):
+    _, namespace = program
+    swarm = namespace["swarm"]
+
+    def check(flags: list[bool]) -> None:
+        assert flags == [True, True, True]
+
+    return pulumi.Output.all(
+        swarm.worker_token.is_secret(), swarm.manager_token.is_secret(),
+        swarm.joins["worker"].urn.apply(lambda _: True),
+    ).apply(lambda _: pulumi.Output.all(
+        pulumi.Output.from_input(swarm.worker_token.is_secret()),
+        pulumi.Output.from_input(swarm.manager_token.is_secret()),
+        pulumi.Output.from_input(True)).apply(check))
+
+
+@pulumi.runtime.test
+def test_worker_joins_with_the_worker_token_after_init(program):
+    mocks, namespace = program
+
+    def check(_: Any) -> None:
+        join = mocks.resources["swarm-join-worker"]["inputs"]
+        assert join["role"] == "worker"
+        assert join["manager_addr"] == "192.168.1.10"
+        assert join["advertise_addr"] == "192.168.1.11"
+
+    return namespace["swarm"].joins["worker"].node_id.apply(check)
+
+
+@pulumi.runtime.test
+def test_single_host_demos_cover_bridge_host_none_and_custom_bridges(program):
+    mocks, namespace = program
+
+    def check(_: Any) -> None:
+        containers = {(r["inputs"]["target"]["name"], r["inputs"]["name"]): r["inputs"]
+                      for n, r in mocks.resources.items() if n.startswith("demo-")
+                      and "command" in r["inputs"] and "network" in r["inputs"]}
+        for host in ("manager", "worker"):
+            assert containers[(host, "web1")]["network"] == "bridge"
+            assert containers[(host, "hostweb")]["network"] == "host"
+            assert containers[(host, "isolated")]["network"] == "none"
+            assert containers[(host, "db")]["network"] == f"demo-{host}-myappnet-id"
+            assert containers[(host, "web")]["network"] == f"demo-{host}-myappnet-id"
+            assert containers[(host, "app")]["network"] == f"demo-{host}-mynetwork-id"
+
+    return pulumi.Output.all(*[c.container_id for demo in namespace["demos"]
+                               for c in demo.containers.values()]).apply(check)
