@@ -30,7 +30,7 @@ export SWARMLAB_WORKERS := $(WORKERS)
 PULUMI := pulumi --cwd $(ROOT) --non-interactive --stack $(STACK)
 
 .PHONY: help deps tools hosts hosts-down stack up lab validate destroy status doctor \
-        test test-unit lint env clean bench
+        test test-unit lint env clean bench vagrant-lab vagrant-destroy
 
 help:
 	@echo "make lab       deps + tools + hosts + pulumi up (the whole lab)"
@@ -38,6 +38,8 @@ help:
 	@echo "make destroy   pulumi destroy, then hosts down"
 	@echo "make test      everything from scratch: unit, hosts, lab lifecycle; cleans up"
 	@echo "make status    hosts, swarm nodes, networks, services"
+	@echo "make vagrant-lab      the lab on two Vagrant VMs (vagrant up, host keys, pulumi up)"
+	@echo "make vagrant-destroy  pulumi destroy on stack vagrant, then vagrant destroy -f"
 	@echo 'eval "$$(make -s env)"   then use pulumi yourself'
 
 deps:
@@ -88,8 +90,9 @@ test-unit: deps
 # The README's test command, and what CI runs: from a fresh clone it installs
 # what it needs, builds or reuses the tools, runs every test level, and leaves
 # no hosts behind (hosts down runs even when a test fails).
-test: tools lint
-	@rc=0; $(PY) -m pytest $(ROOT)/tests -q -p no:cacheprovider \
+test: tools lint stack
+	@mkdir -p $(ROOT)/.lab
+	@rc=0; SWARMLAB_BUILD_LAB=1 $(PY) -m pytest $(ROOT)/tests -q -p no:cacheprovider \
 	  --junitxml=$(ROOT)/.lab/report.xml || rc=$$?; \
 	  $(MAKE) --no-print-directory hosts-down; exit $$rc
 
@@ -102,3 +105,26 @@ env:
 
 clean: destroy
 	rm -rf $(ROOT)/.lab
+
+# The lab on Vagrant VMs (docs/vagrant-and-ssh-hosts.md): VMs up, their host keys
+# into .lab/vagrant_known_hosts, then pulumi up on stack vagrant. WORKERS=N makes
+# N workers (list them in stacks/Pulumi.vagrant.yaml too).
+VAGRANT := VAGRANT_CHECKPOINT_DISABLE=1 vagrant
+VAGRANT_ADDRESSES = $(foreach i,$(shell seq 0 $(WORKERS)),192.168.1.$(shell echo $$((10 + $(i)))))
+
+vagrant-lab: tools
+	@cd $(ROOT) && $(VAGRANT) up
+	@mkdir -p $(ROOT)/.lab
+	@ssh-keyscan -T 10 -t ed25519 $(VAGRANT_ADDRESSES) 2>/dev/null >$(ROOT)/.lab/vagrant_known_hosts.tmp
+	@test "$$(wc -l <$(ROOT)/.lab/vagrant_known_hosts.tmp)" -eq $(words $(VAGRANT_ADDRESSES)) || \
+	  { echo "ssh-keyscan did not get a key from every VM ($(VAGRANT_ADDRESSES))"; exit 1; }
+	@mv $(ROOT)/.lab/vagrant_known_hosts.tmp $(ROOT)/.lab/vagrant_known_hosts
+	@$(MAKE) --no-print-directory up STACK=vagrant
+
+vagrant-destroy:
+	@if [ -x $(TOOLS_BIN)/pulumi ] && [ -d $(ROOT)/.lab/state/.pulumi ] && \
+	  pulumi --cwd $(ROOT) --non-interactive --stack vagrant stack --show-name >/dev/null 2>&1; then \
+	  pulumi --cwd $(ROOT) --non-interactive --stack vagrant destroy --yes --skip-preview \
+	    --suppress-progress; fi
+	@cd $(ROOT) && $(VAGRANT) destroy -f
+	@rm -f $(ROOT)/.lab/vagrant_known_hosts

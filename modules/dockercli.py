@@ -139,8 +139,11 @@ def network_create_args(props: dict[str, Any]) -> list[str]:
             args += [flag, props[key]]
     for opt, value in sorted((props.get("options") or {}).items()):
         args += ["-o", f"{opt}={value}" if value != "" else opt]
-    for label, value in sorted((props.get("labels") or {}).items()):
-        args += ["--label", f"{label}={value}"]
+    if not props.get("config_from"):
+        # A --config-from network takes every setting from its config network; dockerd
+        # refuses any other (even a label).
+        for label, value in sorted((props.get("labels") or {}).items()):
+            args += ["--label", f"{label}={value}"]
     args.append(props["name"])
     return args
 
@@ -196,7 +199,7 @@ def network_summary(net: dict[str, Any]) -> dict[str, Any]:
 
 def service_create_args(props: dict[str, Any]) -> list[str]:
     args = ["service", "create", "--detach", "--name", props["name"],
-            "--replicas", str(props.get("replicas", 1)),
+            "--replicas", str(int(props.get("replicas", 1))),
             "--endpoint-mode", props.get("endpoint_mode", "vip"),
             # Local images have no registry digest to pin; every host has the image.
             "--no-resolve-image"]

@@ -110,7 +110,7 @@ class SwarmJoinProvider(ResourceProvider):
     """`docker swarm join` of one node; destroy leaves and removes the node."""
 
     def _member_of(self, manager: Target, info: dict[str, Any]) -> bool:
-        node_id = info.get("NodeID")
+        node_id = str(info.get("NodeID") or "")
         return bool(node_id) and d.node_inspect(manager, node_id) is not None
 
     def _join(self, props: dict[str, Any], target: Target, manager: Target) -> None:
@@ -204,13 +204,26 @@ class NetworkProvider(ResourceProvider):
             net_id = d.network_create(target, props)
         net = d.network_inspect(target, net_id)
         assert net is not None
-        return CreateResult(net_id, {**props, **_network_outs(net)})
+        return CreateResult(net_id, {**props, **self._outs(target, net)})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        net = d.network_inspect(_target(props), id_)
+        target = _target(props)
+        net = d.network_inspect(target, id_)
         if net is None:
             return ReadResult("", {})
-        return ReadResult(id_, {**props, **_network_outs(net)})
+        return ReadResult(id_, {**props, **self._outs(target, net)})
+
+    def _outs(self, target: Target, net: dict[str, Any]) -> dict[str, Any]:
+        outs = _network_outs(net)
+        config_from = (net.get("ConfigFrom") or {}).get("Network")
+        if config_from:
+            # A --config-from network's addressing lives in its config network.
+            config = d.network_inspect(target, config_from)
+            if config:
+                config_outs = _network_outs(config)
+                outs["actual_subnet"] = config_outs["actual_subnet"]
+                outs["actual_gateway"] = config_outs["actual_gateway"]
+        return outs
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         return _diff(olds, news, NETWORK_REPLACE_KEYS)

@@ -14,7 +14,6 @@ produces, so an error can be shown and logged as it is.
 from __future__ import annotations
 
 import re
-import socket
 import threading
 import time
 from collections.abc import Callable
@@ -97,7 +96,7 @@ def _connect(target: Target) -> paramiko.SSHClient:
             raise RemoteError(f"{target.name} ({target.address}): host key is not in "
                               f"{target.known_hosts_file}; refusing to connect") from None
         raise TransientError(f"{target.name} ({target.address}): SSH failed: {err}") from None
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         raise RemoteError(f"{target.name} ({target.address}): SSH connect timed out after "
                           f"{timeout:g}s; is the host up and sshd running?") from None
     except OSError as err:
@@ -158,21 +157,14 @@ def run(target: Target, command: str, *, stdin: str | None = None, check: bool =
 
 def _drain(channel: paramiko.Channel, limit: float, target: Target, command: str
            ) -> tuple[str, str]:
-    deadline = time.monotonic() + limit
-    out, err = bytearray(), bytearray()
-    while True:
-        if channel.recv_ready():
-            out += channel.recv(65536)
-        elif channel.recv_stderr_ready():
-            err += channel.recv_stderr(65536)
-        elif channel.exit_status_ready() and not channel.recv_ready() \
-                and not channel.recv_stderr_ready():
-            break
-        elif time.monotonic() > deadline:
-            raise RemoteError(f"{target.name} ({target.address}): `{redact(command)}` did not "
-                              f"finish within {limit:g}s")
-        else:
-            channel.status_event.wait(0.01)
+    # Read to EOF on both streams: exit-status can arrive before the last stderr bytes are
+    # consumed, so stopping at exit-status would lose the error message.
+    try:
+        out = channel.makefile("rb").read()
+        err = channel.makefile_stderr("rb").read()
+    except TimeoutError:
+        raise RemoteError(f"{target.name} ({target.address}): `{redact(command)}` did not "
+                          f"finish within {limit:g}s") from None
     return out.decode(errors="replace"), err.decode(errors="replace")
 
 

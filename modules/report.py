@@ -24,7 +24,8 @@ def attachments(spec: LabSpec, network_names: list[str]) -> dict[str, list[dict[
         for net_name in network_names:
             net = d.network_inspect(target, net_name)
             for entry in ((net or {}).get("Containers") or {}).values():
-                if entry.get("Name", "").endswith("-sbox") or not entry.get("Name"):
+                name = entry.get("Name", "")
+                if not name or name.endswith(("-sbox", "-endpoint")) or name.startswith("lb-"):
                     continue  # the overlay's own load-balancer endpoint, not a workload
                 found.append((net_name, {"name": entry["Name"], "host": host_name,
                                          "address": entry.get("IPv4Address", "")}))
@@ -35,8 +36,8 @@ def attachments(spec: LabSpec, network_names: list[str]) -> dict[str, list[dict[
         for rows in pool.map(on_host, [h.name for h in spec.hosts]):
             for net_name, row in rows:
                 result[net_name].append(row)
-    for rows in result.values():
-        rows.sort(key=lambda r: (r["host"], r["name"]))
+    for attached in result.values():
+        attached.sort(key=lambda r: (r["host"], r["name"]))
     return result
 
 

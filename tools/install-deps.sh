@@ -6,7 +6,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 # docker.io: dockerd for the one-box hosts (run only inside their namespaces) and the
 # docker CLI; busybox-static: the lab image; openssh: each host's sshd and the client.
 packages=(docker.io busybox-static openssh-server openssh-client iproute2 iptables
-          graphviz)
+          graphviz vagrant shellcheck)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,0 +1,3 @@
+from hosts.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,107 @@
+"""One dockerd per host, inside the host's network and UTS namespaces.
+
+Every setting lives in the host's own daemon.json (passed with
+--config-file, so /etc/docker/daemon.json is never read): data-root,
+exec-root, pidfile and socket under `.lab/hosts/<name>/`, no TCP listener.
+dockerd 20.10 starts its own containerd under the exec-root, so several
+daemons on one machine do not meet. iptables and ip_forward are left on:
+dockerd writes them in its own namespace (netfilter and
+/proc/sys/net are per namespace), never in the root one.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from hosts import dockerapi, holder, procs
+from hosts.commands import clean_env, spawn_daemon
+from hosts.paths import HostPaths, write_if_changed
+from hosts.topology import Host
+
+DOCKERD = "/usr/sbin/dockerd"
+
+
+def config(hp: HostPaths) -> dict[str, Any]:
+    return {
+        "data-root": str(hp.data_root),
+        "exec-root": str(hp.exec_root),
+        "pidfile": str(hp.dockerd_pid),
+        "hosts": [f"unix://{hp.docker_socket}"],
+        # Otherwise every daemon shares (and creates) /etc/docker/key.json,
+        # and all engines report the same ID.
+        "deprecated-key-path": str(hp.trust_key),
+        # docker-init as PID 1 of every container (docker run --init by
+        # default): `sleep` and other signal-deaf workloads stop at once
+        # instead of holding every stop for 10 s.
+        "init": True,
+        # Containers never ask the machine's resolver: names the embedded DNS
+        # cannot answer fail at once, inside the container's namespace.
+        "dns": ["127.0.0.1"],
+        "iptables": True,
+        "ip-forward": True,
+    }
+
+
+def write_config(hp: HostPaths) -> bool:
+    """Write daemon.json; True when its content changed."""
+    return write_if_changed(hp.daemon_json, json.dumps(config(hp), indent=2, sort_keys=True) + "\n")
+
+
+def running(hp: HostPaths) -> int | None:
+    """The pid of this host's dockerd (checked against its command line), if alive."""
+    return procs.verified(hp.dockerd_pid, str(hp.daemon_json))
+
+
+def healthy(host: Host, hp: HostPaths) -> bool:
+    """Running, answering, and reporting the host's name."""
+    if running(hp) is None or not dockerapi.answers(hp.docker_socket):
+        return False
+    try:
+        return dockerapi.info(hp.docker_socket).get("Name") == host.name
+    except (OSError, dockerapi.DockerAPIError, ValueError):
+        return False
+
+
+def start(host: Host, holder_pid: int, hp: HostPaths) -> None:
+    hp.dockerd_pid.unlink(missing_ok=True)
+    env = clean_env(
+        # Swarm tasks use the image each host already has: no pull attempt,
+        # no lookup of a registry that is not there.
+        DOCKER_SERVICE_PREFER_OFFLINE_IMAGE="1",
+    )
+    spawn_daemon(
+        [*holder.enter(host.netns, holder_pid), DOCKERD, f"--config-file={hp.daemon_json}"],
+        hp.dockerd_log,
+        env=env,
+    )
+
+
+def log_tail(hp: HostPaths, lines: int = 5) -> str:
+    try:
+        text = hp.dockerd_log.read_text(errors="replace").splitlines()
+    except FileNotFoundError:
+        return "(no log)"
+    return " | ".join(line.strip() for line in text[-lines:])
+
+
+def wait_ready(host: Host, hp: HostPaths, timeout: float = 60.0) -> str:
+    """Wait until the daemon answers and reports the host's name; return its version."""
+    deadline = time.monotonic() + timeout
+    seen_pid = False
+    while time.monotonic() < deadline:
+        pid = running(hp)
+        if pid is not None:
+            seen_pid = True
+        elif seen_pid:
+            raise RuntimeError(f"dockerd exited; {hp.dockerd_log}: {log_tail(hp)}")
+        if pid is not None and dockerapi.answers(hp.docker_socket, timeout=1.0):
+            found = dockerapi.info(hp.docker_socket)
+            if found.get("Name") != host.name:
+                raise RuntimeError(f"dockerd reports name {found.get('Name')!r}, expected {host.name!r}")
+            return str(found.get("ServerVersion", "?"))
+        time.sleep(0.1)
+    raise RuntimeError(
+        f"socket {hp.docker_socket} did not answer within {timeout:.0f}s; {hp.dockerd_log}: {log_tail(hp)}"
+    )

@@ -1,0 +1,60 @@
+"""`.lab/inventory.json`: the lab's hosts as other code reads them.
+
+A JSON list, one object per host, managers first:
+    {"name": "manager", "address": "192.168.1.10", "role": "manager",
+     "netns": "manager", "dockerd_pid": 1234, "sshd_pid": 1240,
+     "docker_socket": "<lab>/hosts/manager/docker.sock",
+     "data_root": "<lab>/hosts/manager/data"}
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+
+from hosts.paths import LabPaths, write_if_changed
+from hosts.topology import Host
+
+
+@dataclass(frozen=True)
+class HostRecord:
+    name: str
+    address: str
+    role: str
+    netns: str
+    dockerd_pid: int | None
+    sshd_pid: int | None
+    docker_socket: str
+    data_root: str
+
+    @property
+    def host(self) -> Host:
+        return Host(name=self.name, address=self.address, role=self.role)
+
+
+def record(lab: LabPaths, host: Host, dockerd_pid: int | None, sshd_pid: int | None) -> HostRecord:
+    hp = lab.host(host.name)
+    return HostRecord(
+        name=host.name,
+        address=host.address,
+        role=host.role,
+        netns=host.netns,
+        dockerd_pid=dockerd_pid,
+        sshd_pid=sshd_pid,
+        docker_socket=str(hp.docker_socket),
+        data_root=str(hp.data_root),
+    )
+
+
+def write(lab: LabPaths, records: list[HostRecord]) -> bool:
+    text = json.dumps([asdict(r) for r in records], indent=2) + "\n"
+    return write_if_changed(lab.inventory, text)
+
+
+def read(lab: LabPaths) -> list[HostRecord]:
+    """The hosts of the last successful `up`; [] when there is none."""
+    try:
+        raw = json.loads(lab.inventory.read_text())
+    except FileNotFoundError:
+        return []
+    return [HostRecord(**entry) for entry in raw]

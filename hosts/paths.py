@@ -1,0 +1,153 @@
+"""Where the lab keeps its state: `<repo>/.lab/`, or `$SWARMLAB_LAB_DIR`.
+
+Nothing here names a path of one machine: the repo root is the parent of
+this package, and every other path is derived from the lab directory.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# sockaddr_un.sun_path holds 108 bytes including the final NUL.
+UNIX_SOCKET_MAX = 107
+# The longest socket a host's dockerd makes below its directory (containerd's).
+_LONGEST_SOCKET = "run/containerd/containerd.sock.ttrpc"
+
+
+def write_if_changed(path: Path, text: str, mode: int = 0o644) -> bool:
+    """Write `text` unless the file already holds it; True when written."""
+    if path.exists() and path.read_text() == text:
+        return False
+    path.write_text(text)
+    path.chmod(mode)
+    return True
+
+
+def lab_dir() -> Path:
+    """The lab state directory (absolute)."""
+    override = os.environ.get("SWARMLAB_LAB_DIR", "").strip()
+    return Path(override).resolve() if override else REPO_ROOT / ".lab"
+
+
+@dataclass(frozen=True)
+class HostPaths:
+    """Everything one host keeps, all under `<lab>/hosts/<name>/`."""
+
+    dir: Path
+
+    @property
+    def daemon_json(self) -> Path:
+        return self.dir / "daemon.json"
+
+    @property
+    def data_root(self) -> Path:
+        return self.dir / "data"
+
+    @property
+    def exec_root(self) -> Path:
+        return self.dir / "run"
+
+    @property
+    def docker_socket(self) -> Path:
+        return self.dir / "docker.sock"
+
+    @property
+    def dockerd_pid(self) -> Path:
+        return self.dir / "dockerd.pid"
+
+    @property
+    def containerd_pid(self) -> Path:
+        # dockerd 20.10 writes the pid of the containerd it starts here.
+        return self.exec_root / "containerd" / "containerd.pid"
+
+    @property
+    def dockerd_log(self) -> Path:
+        return self.dir / "dockerd.log"
+
+    @property
+    def trust_key(self) -> Path:
+        # Per host, so the engines get distinct IDs and /etc/docker stays untouched.
+        return self.dir / "key.json"
+
+    @property
+    def holder_pid(self) -> Path:
+        return self.dir / "holder.pid"
+
+    @property
+    def holder_log(self) -> Path:
+        return self.dir / "holder.log"
+
+    @property
+    def sshd_config(self) -> Path:
+        return self.dir / "sshd_config"
+
+    @property
+    def sshd_pid(self) -> Path:
+        return self.dir / "sshd.pid"
+
+    @property
+    def sshd_log(self) -> Path:
+        return self.dir / "sshd.log"
+
+    @property
+    def host_key(self) -> Path:
+        return self.dir / "ssh_host_ed25519_key"
+
+    @property
+    def host_public_key(self) -> Path:
+        return self.dir / "ssh_host_ed25519_key.pub"
+
+    @property
+    def longest_socket(self) -> Path:
+        return self.dir / _LONGEST_SOCKET
+
+
+@dataclass(frozen=True)
+class LabPaths:
+    """The files of the whole lab."""
+
+    root: Path
+
+    @classmethod
+    def default(cls) -> LabPaths:
+        return cls(lab_dir())
+
+    @property
+    def hosts_dir(self) -> Path:
+        return self.root / "hosts"
+
+    def host(self, name: str) -> HostPaths:
+        return HostPaths(self.hosts_dir / name)
+
+    @property
+    def inventory(self) -> Path:
+        return self.root / "inventory.json"
+
+    @property
+    def key(self) -> Path:
+        return self.root / "id_ed25519"
+
+    @property
+    def public_key(self) -> Path:
+        return self.root / "id_ed25519.pub"
+
+    @property
+    def known_hosts(self) -> Path:
+        return self.root / "known_hosts"
+
+    @property
+    def ssh_config(self) -> Path:
+        return self.root / "ssh_config"
+
+    @property
+    def image_archive(self) -> Path:
+        return self.root / "busybox-image.tar"
+
+    @property
+    def created_outside(self) -> Path:
+        """System paths (in /run) that did not exist until the lab's daemons made them."""
+        return self.root / "created-outside.json"

