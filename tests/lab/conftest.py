@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import testinfra
-from labtools import LAB, STACK, Lab, hosts_tool, inventory, lab_is_up, pulumi
+from labtools import LAB, ROOT, STACK, Lab, hosts_tool, inventory, lab_env, lab_is_up, pulumi
 
 
 def _connect(inv: list[dict[str, Any]]) -> dict[str, Any]:
@@ -39,7 +40,8 @@ def lab() -> Iterator[Lab]:
         proc = hosts_tool("up")
         assert proc.returncode == 0, f"hosts up failed:\n{proc.stdout}\n{proc.stderr}"
         timings["hosts up"] = time.monotonic() - start
-        pulumi("stack", "select", "--create", STACK)
+        subprocess.run(["pulumi", "--cwd", str(ROOT), "--non-interactive", "stack", "select",
+                        "--create", STACK], env=lab_env(), check=True, capture_output=True)
         start = time.monotonic()
         pulumi("up", "--yes", "--skip-preview")
         timings["pulumi up"] = time.monotonic() - start

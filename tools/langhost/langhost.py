@@ -151,8 +151,13 @@ def main(argv: list[str]) -> int:
     server.start()
     # The engine reads the port from the first line of our stdout.
     print(port, flush=True)
-    signal.signal(signal.SIGTERM, lambda *_: server.stop(0))
-    server.wait_for_termination()
+    # The engine interrupts its plugins when it is done: stop quietly, no traceback.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: server.stop(0))
+    try:
+        server.wait_for_termination()
+    except KeyboardInterrupt:
+        server.stop(0)
     return 0
 
 
