@@ -30,7 +30,7 @@ export SWARMLAB_WORKERS := $(WORKERS)
 PULUMI := pulumi --cwd $(ROOT) --non-interactive --stack $(STACK)
 
 .PHONY: help deps tools hosts hosts-down stack up lab validate destroy status doctor \
-        test test-unit lint env clean bench vagrant-lab vagrant-destroy
+        test test-unit lint env clean bench vagrant-lab vagrant-destroy diagram
 
 help:
 	@echo "make lab       deps + tools + hosts + pulumi up (the whole lab)"
@@ -38,6 +38,7 @@ help:
 	@echo "make destroy   pulumi destroy, then hosts down"
 	@echo "make test      everything from scratch: unit, hosts, lab lifecycle; cleans up"
 	@echo "make status    hosts, swarm nodes, networks, services"
+	@echo "make diagram   draw the running lab: .lab/diagram.svg and .lab/diagram.png"
 	@echo "make vagrant-lab      the lab on two Vagrant VMs (vagrant up, host keys, pulumi up)"
 	@echo "make vagrant-destroy  pulumi destroy on stack vagrant, then vagrant destroy -f"
 	@echo 'eval "$$(make -s env)"   then use pulumi yourself'
@@ -59,7 +60,7 @@ stack: tools
 	@pulumi --cwd $(ROOT) stack select --create $(STACK) --non-interactive >/dev/null
 
 up: stack
-	@$(PULUMI) up --yes --skip-preview --suppress-progress
+	@$(PULUMI) up --yes --skip-preview --suppress-progress --suppress-outputs
 	@$(PY) -m tools.summary $(STACK)
 
 lab: hosts up
@@ -76,6 +77,9 @@ destroy:
 status:
 	@$(PY) -m hosts status
 	@if [ -d $(ROOT)/.lab/state/.pulumi ]; then $(PY) -m tools.summary $(STACK); fi
+
+diagram: deps
+	@$(PY) -m tools.diagram --stack $(STACK) --out $(ROOT)/.lab/diagram
 
 doctor: deps
 	@$(PY) -m hosts doctor

@@ -7,10 +7,12 @@ single-host demos, and export what `docker network inspect` would show.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pulumi
 
+from modules import preflight
 from modules.config import ConfigError, load_spec
 from modules.networks import SwarmNetworks, SwarmNetworksArgs
 from modules.report import attachments, network_outputs
@@ -23,6 +25,14 @@ try:
 except ConfigError as err:
     # RunError: the message alone, no traceback; nothing has been touched yet.
     raise pulumi.RunError(str(err)) from None
+
+# Read-only checks of every host before any resource is declared (the unit tests,
+# which have no hosts, turn them off).
+if os.environ.get("SWARMLAB_PREFLIGHT", "1") != "0":
+    problems = preflight.check_all(spec)
+    if problems:
+        raise pulumi.RunError("preflight found problems; nothing was changed:\n  - "
+                              + "\n  - ".join(problems))
 
 swarm = Swarm("swarm", SwarmArgs(spec))
 networks = SwarmNetworks("net", SwarmNetworksArgs(spec, swarm.members))

@@ -41,8 +41,12 @@ def docker(target: Target, args: Iterable[str], *, stdin: str | None = None,
     if check and result.exit_status != 0:
         message = (result.stderr.strip() or result.stdout.strip())
         error_type = TransientError if any(m in message for m in TRANSIENT_MARKERS) else RemoteError
+        hint = ""
+        if "Cannot connect to the Docker daemon" in message:
+            hint = (f"; dockerd is not running on {target.name}: start it (one-box hosts: "
+                    "`python -m hosts up`) and run `pulumi up` again")
         raise error_type(f"{target.name} ({target.address}): `{redact(command)}` failed: "
-                         f"{redact(message)}")
+                         f"{redact(message)}{hint}")
     return result.stdout
 
 
@@ -109,6 +113,13 @@ def wait_node_ready(manager: Target, node_id: str, timeout: float = 60) -> dict[
             raise RemoteError(f"node {node_id} did not become ready within {timeout:g}s "
                               f"(state: {state})")
         time.sleep(0.2)
+
+
+def stale_nodes(manager: Target, hostname: str, keep_id: str) -> list[str]:
+    """IDs of down nodes with this hostname: what a node that left and joined again leaves."""
+    out = docker(manager, ["node", "ls", "--filter", f"name={hostname}", "--format", "{{json .}}"])
+    return [n["ID"] for n in _json_lines(out)
+            if n.get("Hostname") == hostname and n["ID"] != keep_id and n.get("Status") == "Down"]
 
 
 def node_rm(manager: Target, node_id: str) -> None:

@@ -42,6 +42,7 @@ def _stack_config(stack: str = "local") -> dict[str, str]:
 @pytest.fixture()
 def program(monkeypatch: pytest.MonkeyPatch) -> tuple[RecordingMocks, dict[str, Any]]:
     monkeypatch.chdir(ROOT)
+    monkeypatch.setenv("SWARMLAB_PREFLIGHT", "0")  # no hosts here
     mocks = RecordingMocks()
     pulumi.runtime.set_mocks(mocks, project="swarmlab", stack="local", preview=True)
     pulumi.runtime.set_all_config(_stack_config(), [])

@@ -1,0 +1,275 @@
+"""Reliability on the live lab: drift is detected by refresh and repaired by up, faults give
+clear bounded errors and the next run converges, bad input changes nothing.
+
+Each test leaves the lab as it found it (converged and validated). Named test_yy_ so it runs
+after the behaviour tests and before the lifecycle ones.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from labtools import LAB, ROOT, STACK, hosts_tool, lab_env, pulumi
+
+from modules.remote import RemoteError, Target, forget, run
+
+pytestmark = [pytest.mark.lab, pytest.mark.reliability]
+
+FAULTS_SURVIVED: list[str] = []
+
+
+def _converge(lab) -> None:
+    """`pulumi up --refresh` and the core cross-host proof: app pings web on myoverlay."""
+    pulumi("up", "--yes", "--skip-preview", "--refresh")
+    _wait_ping(lab, "app", "web")
+
+
+def _wait_ping(lab, client: str, server: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            host_name, ctr = lab.task_container(client)
+            out = lab.host(host_name).run(f"docker exec {ctr} ping -c 1 -W 2 {server}")
+            if out.rc == 0:
+                return
+        except AssertionError:
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{client} cannot ping {server} after {timeout:g}s")
+        time.sleep(1)
+
+
+def _refresh_detects_drift() -> str:
+    proc = pulumi("refresh", "--yes", "--skip-preview", "--expect-no-changes", check=False)
+    assert proc.returncode != 0, "refresh did not notice the drift"
+    return proc.stdout
+
+
+def _pid(host: str, daemon: str) -> int:
+    return int((LAB / "hosts" / host / f"{daemon}.pid").read_text().strip())
+
+
+def _stop(host: str, daemon: str, timeout: float = 20) -> None:
+    """Stop a daemon the hosts tool started, by the PID in its pidfile."""
+    pid = _pid(host, daemon)
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while Path(f"/proc/{pid}").exists() and "Z" not in _state(pid):
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            break
+        time.sleep(0.1)
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return "Z"
+
+
+def _hosts_up() -> None:
+    proc = hosts_tool("up")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def _target(lab, name: str, **changes) -> Target:
+    address = changes.pop("address", None) or lab.address(name)
+    base = {"name": name, "address": address, "user": "root",
+            "key_file": str(LAB / "id_ed25519"), "known_hosts_file": str(LAB / "known_hosts"),
+            "connect_timeout": 3.0, "command_timeout": 30.0}
+    return Target(**{**base, **changes})
+
+
+# --- drift ----------------------------------------------------------------------
+
+def test_removed_service_is_detected_and_recreated(lab):
+    lab.host("manager").check_output("docker service rm web")
+    assert "svc-web" in _refresh_detects_drift()
+    _converge(lab)
+    FAULTS_SURVIVED.append("service removed")
+
+
+def test_removed_container_and_network_are_detected_and_recreated(lab):
+    worker = lab.host("worker")
+    worker.check_output("docker rm -f web2")
+    worker.check_output("docker rm -f app && docker network rm mynetwork")
+    _refresh_detects_drift()
+    _converge(lab)
+    assert worker.check_output("docker inspect -f '{{.State.Running}}' web2") == "true"
+    net = json.loads(worker.check_output("docker network inspect mynetwork"))[0]
+    assert [c["Name"] for c in net["Containers"].values()] == ["app"]
+    FAULTS_SURVIVED.append("container removed; network removed")
+
+
+def test_worker_that_left_the_swarm_is_joined_again(lab):
+    lab.host("worker").check_output("docker swarm leave --force")
+    assert "swarm-join-worker" in _refresh_detects_drift()
+    _converge(lab)
+    rows = lab.host("manager").check_output("docker node ls --format '{{.Hostname}} {{.Status}}'")
+    assert sorted(rows.splitlines()) == ["manager Ready", "worker Ready"], "stale node left behind"
+    FAULTS_SURVIVED.append("worker left the swarm")
+
+
+def test_config_only_macvlan_network_cannot_be_removed_under_the_swarm_network(lab):
+    # Docker itself refuses this drift while mymacvlan is built from it: nothing to repair.
+    out = lab.host("worker").run("docker network rm mymacvlan-config")
+    assert out.rc != 0 and "in use" in out.stderr
+    pulumi("refresh", "--yes", "--skip-preview", "--expect-no-changes")
+
+
+# --- faults ---------------------------------------------------------------------
+
+def test_up_with_the_workers_dockerd_stopped_fails_fast_naming_the_worker(lab):
+    _stop("worker", "dockerd")
+    try:
+        start = time.monotonic()
+        proc = pulumi("up", "--yes", "--skip-preview", check=False)
+        elapsed = time.monotonic() - start
+        assert proc.returncode != 0
+        assert "worker (192.168.1.11): dockerd does not answer" in proc.stdout
+        assert "nothing was changed" in proc.stdout
+        assert elapsed < 30, f"took {elapsed:.1f}s; the bound is 30s"
+    finally:
+        _hosts_up()
+    _converge(lab)
+    FAULTS_SURVIVED.append("worker dockerd stopped before up")
+
+
+def test_ssh_to_a_stopped_sshd_is_refused_with_host_and_address(lab):
+    target = _target(lab, "worker")
+    forget(target)
+    _stop("worker", "sshd")
+    try:
+        start = time.monotonic()
+        with pytest.raises(RemoteError, match=r"worker \(192\.168\.1\.11\): cannot connect to port 22"):
+            run(target, "true")
+        assert time.monotonic() - start < 5
+    finally:
+        _hosts_up()
+    assert run(target, "echo ok").stdout.strip() == "ok"
+    FAULTS_SURVIVED.append("sshd down")
+
+
+def test_ssh_to_an_address_that_does_not_answer_times_out_within_the_bound(lab):
+    # A lab address on the lab bridge with no host behind it: nothing leaves the machine.
+    target = _target(lab, "ghost", address="192.168.1.99", connect_timeout=2.0)
+    start = time.monotonic()
+    with pytest.raises(RemoteError, match=r"ghost \(192\.168\.1\.99\): (SSH connect timed out|cannot)"):
+        run(target, "true")
+    assert time.monotonic() - start < 6
+    FAULTS_SURVIVED.append("address does not answer")
+
+
+def test_wrong_host_key_is_refused(lab, tmp_path):
+    other = tmp_path / "other_key"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(other)], check=True)
+    known = tmp_path / "known_hosts"
+    known.write_text(f"192.168.1.10 {(tmp_path / 'other_key.pub').read_text().split(' ', 2)[0]} "
+                     f"{(tmp_path / 'other_key.pub').read_text().split(' ', 2)[1]}\n")
+    target = _target(lab, "manager", known_hosts_file=str(known))
+    with pytest.raises(RemoteError, match="host key does not match"):
+        run(target, "true")
+    empty = tmp_path / "empty_known_hosts"
+    empty.write_text("")
+    with pytest.raises(RemoteError, match="host key is not in"):
+        run(_target(lab, "manager", known_hosts_file=str(empty)), "true")
+
+
+def test_manager_dockerd_restart_brings_the_lab_back_without_up(lab):
+    _stop("manager", "dockerd")
+    _hosts_up()
+    _wait_ping(lab, "app", "web", timeout=90)
+    _wait_ping(lab, "mymacvlan-app", "mymacvlan-web", timeout=90)
+    FAULTS_SURVIVED.append("manager dockerd restarted")
+
+
+def test_pending_join_is_reset_and_the_node_joins_again(lab):
+    """A join that timed out leaves the node 'pending'; the next up leaves and rejoins."""
+    worker = lab.host("worker")
+    worker.check_output("docker swarm leave --force")
+    token = lab.host("manager").check_output("docker swarm join-token -q worker")
+    # Join towards a lab address with no manager behind it, and give up after 3 s.
+    run(_target(lab, "worker"),
+        'timeout 3 docker swarm join --token "$(cat)" 192.168.1.99:2377 >/dev/null 2>&1; true',
+        stdin=token)
+    del token
+    state = worker.check_output("docker info --format '{{.Swarm.LocalNodeState}}'")
+    assert state in ("pending", "error", "inactive"), state
+    _converge(lab)
+    assert worker.check_output("docker info --format '{{.Swarm.LocalNodeState}}'") == "active"
+    FAULTS_SURVIVED.append(f"join timed out (node {state})")
+
+
+def test_destroy_with_the_worker_gone_reports_it_then_completes(lab):
+    _stop("worker", "dockerd")
+    proc = pulumi("destroy", "--yes", "--skip-preview", check=False)
+    assert proc.returncode != 0
+    assert "worker (192.168.1.11)" in proc.stdout and "dockerd is not running on worker" in proc.stdout
+    _hosts_up()
+    pulumi("destroy", "--yes", "--skip-preview")
+    for name, host in lab.hosts.items():
+        assert host.check_output("docker info --format '{{.Swarm.LocalNodeState}}'") == "inactive"
+        assert host.check_output("docker ps -aq") == "", name
+    # Rebuild for the tests that follow.
+    pulumi("up", "--yes", "--skip-preview")
+    _wait_ping(lab, "app", "web")
+    FAULTS_SURVIVED.append("destroy with the worker gone")
+
+
+# --- bad input ------------------------------------------------------------------
+
+BAD_STACKS = {
+    "even managers": ("swarmlab:hosts", [
+        {"name": "manager", "address": "192.168.1.10", "role": "manager"},
+        {"name": "worker", "address": "192.168.1.11", "role": "manager"}],
+        "2 managers is an even number"),
+    "unknown endpoint mode": ("swarmlab:endpointMode", "ipvs", "swarmlab:endpointMode: 'ipvs'"),
+    "missing macvlan parent": ("swarmlab:macvlan", {"name": "mymacvlan", "parent": "eth9"},
+                               "swarmlab:macvlan.parent 'eth9' is not an interface on this host"),
+}
+
+
+def _snapshot(lab) -> dict[str, str]:
+    cmd = ("docker network ls -q | sort; docker service ls -q | sort; docker ps -aq | sort; "
+           "docker info --format '{{.Swarm.LocalNodeState}}'")
+    return {name: host.check_output(cmd) for name, host in lab.hosts.items()}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_STACKS))
+def test_bad_stack_fails_in_preview_and_changes_nothing(lab, case):
+    key, value, message = BAD_STACKS[case]
+    before = _snapshot(lab)
+    stack = "badinput"
+    stack_file = ROOT / "stacks" / f"Pulumi.{stack}.yaml"
+    import yaml
+
+    config = yaml.safe_load((ROOT / "stacks" / f"Pulumi.{STACK}.yaml").read_text())
+    config["config"][key] = value
+    stack_file.write_text(yaml.safe_dump(config))
+    env = lab_env()
+    try:
+        subprocess.run(["pulumi", "--cwd", str(ROOT), "--non-interactive", "stack", "select",
+                        "--create", stack], env=env, check=True, capture_output=True)
+        proc = subprocess.run(["pulumi", "--cwd", str(ROOT), "--non-interactive", "--stack", stack,
+                               "preview"], env=env, capture_output=True, text=True, check=False)
+        assert proc.returncode != 0
+        assert message in proc.stdout, proc.stdout
+    finally:
+        subprocess.run(["pulumi", "--cwd", str(ROOT), "--non-interactive", "stack", "rm", "--yes",
+                        "--force", stack], env=env, capture_output=True, check=False)
+        subprocess.run(["pulumi", "--cwd", str(ROOT), "--non-interactive", "stack", "select",
+                        STACK], env=env, capture_output=True, check=False)
+        stack_file.unlink(missing_ok=True)
+    assert _snapshot(lab) == before
+
+
+def test_fault_count_report():
+    """Not a check of its own: records how many injected faults the lab survived."""
+    (LAB / "faults-survived.txt").write_text("\n".join(FAULTS_SURVIVED) + "\n")
