@@ -60,7 +60,7 @@ stack: tools
 	@pulumi --cwd $(ROOT) stack select --create $(STACK) --non-interactive >/dev/null
 
 up: stack
-	@$(PULUMI) up --yes --skip-preview --suppress-progress --suppress-outputs
+	@$(PULUMI) up --yes --skip-preview --refresh --suppress-progress --suppress-outputs
 	@$(PY) -m tools.summary $(STACK)
 
 lab: hosts up

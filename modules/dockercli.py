@@ -55,8 +55,9 @@ def _json_lines(text: str) -> list[dict[str, Any]]:
 
 
 def not_found(err: Exception) -> bool:
+    """The object does not exist: also when the node is in no swarm, so no swarm object can."""
     text = str(err).lower()
-    return "no such" in text or "not found" in text
+    return "no such" in text or "not found" in text or "not a swarm manager" in text
 
 
 # --- swarm --------------------------------------------------------------------
@@ -187,7 +188,46 @@ def network_rm(target: Target, ident: str, timeout: float = 30) -> None:
         except RemoteError as err:
             if not_found(err):
                 return
+            if "is in use" in str(err) and time.monotonic() < deadline:
+                # The swarm network built from this config network is torn down on the
+                # node asynchronously, after its last task there is gone.
+                if not networks_built_from(target, ident):
+                    leaked_config_reference(target, ident, deadline)
+                time.sleep(0.25)
+                continue
             raise
+
+
+def networks_built_from(target: Target, config_ident: str) -> list[str]:
+    config = network_inspect(target, config_ident)
+    if config is None:
+        return []
+    out = docker(target, ["network", "ls", "-q"])
+    users = []
+    for net_id in out.split():
+        net = network_inspect(target, net_id)
+        if net and (net.get("ConfigFrom") or {}).get("Network") == config["Name"]:
+            users.append(net["Name"])
+    return users
+
+
+def leaked_config_reference(target: Target, ident: str, deadline: float) -> None:
+    """Give the node until the deadline; then name Docker's reference-count leak and the fix."""
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        try:
+            docker(target, ["network", "rm", ident])
+            return
+        except RemoteError as err:
+            if not_found(err):
+                return
+    raise RemoteError(
+        f"{target.name} ({target.address}): dockerd still counts config-only network {ident[:12]} "
+        "as in use although no network is built from it. This is Docker's reference-count leak "
+        "(moby/moby#35101): it happens when dockerd restarts while a macvlan task runs. Docker "
+        "offers no way to release it; on the one-box hosts `python -m hosts down` removes it with "
+        f"the host; on other hosts remove it after `docker swarm leave` by restarting dockerd "
+        f"with a clean network store, then `pulumi state delete` this resource")
 
 
 def network_summary(net: dict[str, Any]) -> dict[str, Any]:

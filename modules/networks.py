@@ -45,7 +45,11 @@ class SwarmNetworks(pulumi.ComponentResource):
                 f"{name}-{macvlan.config_name}-{host.name}", target_for(spec, host),
                 macvlan.config_name, config_only=True, subnet=spec.lan_subnet,
                 gateway=spec.lan_gateway, ip_range=macvlan.ranges[host.name],
-                options={"parent": macvlan.parent}, opts=after_swarm)
+                options={"parent": macvlan.parent},
+                # Local networks need no swarm; independent of it, they are made in parallel with
+                # the swarm, and a config network Docker refuses to remove (moby/moby#35101)
+                # does not block the swarm's own teardown.
+                opts=pulumi.ResourceOptions(parent=self))
         self.by_name[macvlan.name] = Network(
             f"{name}-{macvlan.name}", leader, macvlan.name, driver="macvlan", scope="swarm",
             config_from=macvlan.config_name,

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 import testinfra
-from labtools import LAB, ROOT, STACK, Lab, hosts_tool, inventory, lab_env, lab_is_up, pulumi
+from labtools import FAULTS_SURVIVED, LAB, ROOT, STACK, Lab, hosts_tool, inventory, lab_env, lab_is_up, pulumi
 
 
 def _connect(inv: list[dict[str, Any]]) -> dict[str, Any]:
@@ -43,13 +43,16 @@ def lab() -> Iterator[Lab]:
         subprocess.run(["pulumi", "--cwd", str(ROOT), "--non-interactive", "stack", "select",
                         "--create", STACK], env=lab_env(), check=True, capture_output=True)
         start = time.monotonic()
-        pulumi("up", "--yes", "--skip-preview")
+        # --refresh: a state left by an earlier session whose hosts are gone is reconciled.
+        pulumi("up", "--yes", "--skip-preview", "--refresh")
         timings["pulumi up"] = time.monotonic() - start
     inv = inventory()
     outputs = json.loads(pulumi("stack", "output", "--json").stdout)
     lab = Lab(hosts=_connect(inv), inventory=inv, outputs=outputs, built_here=built_here,
               timings=timings)
     yield lab
+    if FAULTS_SURVIVED:
+        (LAB / "faults.txt").write_text("\n".join(FAULTS_SURVIVED) + "\n")
     if built_here:
         # Whatever the tests did, leave no stack resources and no hosts behind.
         if lab_is_up():

@@ -44,6 +44,9 @@ def pulumi(*args: str, check: bool = True, timeout: float = 600) -> subprocess.C
     return proc
 
 
+# The faults the reliability tests injected and the lab survived (written to .lab/faults.txt).
+FAULTS_SURVIVED: list[str] = []
+
 # Everything pulumi printed in this session: the secrets test reads it.
 PULUMI_TRANSCRIPT: list[str] = []
 

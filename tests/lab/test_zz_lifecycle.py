@@ -10,7 +10,8 @@ import json
 import re
 
 import pytest
-from labtools import PULUMI_TRANSCRIPT, pulumi
+from labtools import FAULTS_SURVIVED, PULUMI_TRANSCRIPT, hosts_tool, pulumi
+from test_yy_reliability import _stop, _wait_ping
 
 pytestmark = [pytest.mark.lab, pytest.mark.lifecycle]
 
@@ -53,3 +54,28 @@ def test_destroy_leaves_nothing_on_any_host(lab):
         assert networks <= {"bridge", "host", "none", "docker_gwbridge"}, f"{name}: {networks}"
     summary = json.loads(pulumi("stack", "export").stdout)
     assert len(summary["deployment"].get("resources") or []) == 0
+
+
+def test_manager_dockerd_restart_brings_the_lab_back_without_up(lab):
+    """Runs after the clean destroy on purpose: Docker leaks a reference to the manager's
+    config-only macvlan network when its dockerd restarts under a macvlan task (moby/moby#35101),
+    so from here on that network cannot be removed on the manager."""
+    if not lab.built_here:
+        pytest.skip("restarting dockerd would strand a lab this session did not build")
+    pulumi("up", "--yes", "--skip-preview")
+    _wait_ping(lab, "app", "web")
+    _stop("manager", "dockerd")
+    proc = hosts_tool("up")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    _wait_ping(lab, "app", "web", timeout=90)
+    _wait_ping(lab, "mymacvlan-app", "mymacvlan-web", timeout=90)
+    FAULTS_SURVIVED.append("manager dockerd restarted")
+
+
+def test_destroy_after_the_restart_names_dockers_reference_leak(lab):
+    if not lab.built_here:
+        pytest.skip("follows the restart test")
+    proc = pulumi("destroy", "--yes", "--skip-preview", check=False)
+    if proc.returncode == 0:
+        return  # a Docker without the leak: nothing to explain
+    assert "moby/moby#35101" in proc.stdout and "manager (192.168.1.10)" in proc.stdout
