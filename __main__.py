@@ -72,3 +72,4 @@ pulumi.export("singleHost", {demo_host.name: demo.addresses
 # Secrets: shown only with --show-secrets, stored encrypted.
 pulumi.export("workerJoinToken", swarm.worker_token)
 pulumi.export("managerJoinToken", swarm.manager_token)
+pulumi.export("unlockKey", swarm.unlock_key)

@@ -41,6 +41,9 @@ KNOWN_KEYS = {
     "macvlan": "{name, parent[, ranges]}",
     "services": "list of {name, network, node[, image, command, replicas]}",
     "singleHostDemos": "boolean",
+    "autolock": "boolean",
+    "certExpiry": "hours, such as 2160h",
+    "tokenRotation": "whole number; raise it to rotate the join tokens",
 }
 
 
@@ -110,6 +113,16 @@ class SshSpec:
 
 
 @dataclass(frozen=True)
+class HardeningSpec:
+    autolock: bool = False
+    """Swarm autolock: a restarted manager stays locked until given the unlock key (CIS 7.5)."""
+    cert_expiry: str | None = None
+    """Node certificate lifetime, e.g. 2160h (CIS 7.7); Docker's default is 2160h."""
+    token_rotation: int = 0
+    """Raise to rotate both join tokens once (CIS 7.6); nodes already in stay in."""
+
+
+@dataclass(frozen=True)
 class LabSpec:
     hosts: tuple[HostSpec, ...]
     ssh: SshSpec
@@ -121,6 +134,7 @@ class LabSpec:
     macvlan: MacvlanSpec
     services: tuple[ServiceSpec, ...]
     single_host_demos: bool
+    hardening: HardeningSpec = HardeningSpec()
     managers: tuple[HostSpec, ...] = field(init=False)
     workers: tuple[HostSpec, ...] = field(init=False)
 
@@ -408,6 +422,20 @@ def parse_spec(raw: dict[str, Any]) -> LabSpec:
         endpoint_mode=endpoint_mode, image=image, overlays=overlays, macvlan=macvlan,
         services=services,
         single_host_demos=_bool("singleHostDemos", raw.get("singleHostDemos", True)),
+        hardening=_parse_hardening(raw),
+    )
+
+
+def _parse_hardening(raw: dict[str, Any]) -> HardeningSpec:
+    expiry = raw.get("certExpiry") or None
+    if expiry is not None:
+        expiry = _expect("certExpiry", expiry, str, "hours such as 2160h (at least 1h)")
+        if not re.fullmatch(r"[1-9][0-9]{0,5}h", expiry):
+            raise _err("certExpiry", expiry, "hours such as 2160h (at least 1h)")
+    return HardeningSpec(
+        autolock=_bool("autolock", raw.get("autolock", False)),
+        cert_expiry=expiry,
+        token_rotation=_int("tokenRotation", raw.get("tokenRotation", 0), 0, 1_000_000),
     )
 
 

@@ -68,6 +68,16 @@ def swarm_info(target: Target) -> dict[str, Any]:
     return dict(json.loads(out))
 
 
+def swarm_spec(target: Target) -> dict[str, Any]:
+    """The cluster's spec (managers only): autolock, CA config, raft settings."""
+    out = docker(target, ["info", "--format", "{{json .Swarm.Cluster.Spec}}"])
+    return dict(json.loads(out) or {})
+
+
+def unlock_key(target: Target) -> str:
+    return docker(target, ["swarm", "unlock-key", "-q"]).strip()
+
+
 def join_token(target: Target, role: str) -> str:
     return docker(target, ["swarm", "join-token", "-q", role]).strip()
 

@@ -42,7 +42,30 @@ def check_host(spec: LabSpec, host: HostSpec) -> list[str]:
     return problems
 
 
+LOST_QUORUM = "does not have a leader"
+
+
+def check_quorum(spec: LabSpec) -> list[str]:
+    """An existing swarm whose managers lost their majority can change nothing: say so."""
+    leader = spec.leader
+    target = Target.from_dict(target_for(spec, leader))
+    try:
+        result = run(target, "docker info --format '{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}'"
+                     " && docker node ls -q 2>&1", check=False)
+    except RemoteError:
+        return []  # check_host reports unreachable hosts
+    if LOST_QUORUM not in result.stdout:
+        return []
+    managers = len(spec.managers)
+    return [f"{leader.name} ({leader.address}): the swarm has lost quorum: raft needs "
+            f"{managers // 2 + 1} of its {managers} managers online, and fewer answer. Start the "
+            "stopped managers' dockerd (one-box hosts: `python -m hosts up`), or, if they are gone "
+            "for good, run `docker swarm init --force-new-cluster` on a surviving manager"]
+
+
 def check_all(spec: LabSpec) -> list[str]:
-    with ThreadPoolExecutor(max_workers=len(spec.hosts)) as pool:
+    with ThreadPoolExecutor(max_workers=len(spec.hosts) + 1) as pool:
+        quorum = pool.submit(check_quorum, spec)
         results = pool.map(lambda h: check_host(spec, h), spec.hosts)
-    return [problem for problems in results for problem in problems]
+        problems = [problem for host_problems in results for problem in host_problems]
+    return problems + quorum.result()

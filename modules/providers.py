@@ -46,17 +46,36 @@ def _diff(olds: dict[str, Any], news: dict[str, Any], replace_keys: tuple[str, .
 # --- swarm ----------------------------------------------------------------------
 
 class SwarmInitProvider(ResourceProvider):
-    """`docker swarm init` on the first manager; outputs the join tokens (secret)."""
+    """`docker swarm init` on the first manager; outputs the join tokens (secret).
+
+    Hardening settings (autolock, certificate expiry, token rotation) are applied with
+    `docker swarm update` / `docker swarm join-token --rotate`, in place.
+    """
 
     def _outs(self, props: dict[str, Any], target: Target) -> dict[str, Any]:
         info = d.swarm_info(target)
+        spec = d.swarm_spec(target)
+        autolock = bool((spec.get("EncryptionConfig") or {}).get("AutoLockManagers"))
         return {
             **props,
             "cluster_id": info["Cluster"]["ID"],
             "node_id": info["NodeID"],
             "worker_token": d.join_token(target, "worker"),
             "manager_token": d.join_token(target, "manager"),
+            "unlock_key": d.unlock_key(target) if autolock else "",
+            "autolock_on": autolock,
+            "cert_expiry_ns": int((spec.get("CAConfig") or {}).get("NodeCertExpiry") or 0),
         }
+
+    def _harden(self, target: Target, props: dict[str, Any], olds: dict[str, Any] | None) -> None:
+        args = ["swarm", "update", f"--autolock={'true' if props.get('autolock') else 'false'}"]
+        if props.get("cert_expiry"):
+            args += ["--cert-expiry", props["cert_expiry"]]
+        d.docker(target, args)
+        if olds is not None and int(olds.get("token_rotation") or 0) != int(
+                props.get("token_rotation") or 0):
+            for role in ("worker", "manager"):
+                d.docker(target, ["swarm", "join-token", "--rotate", "-q", role])
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         target = _target(props)
@@ -66,12 +85,17 @@ class SwarmInitProvider(ResourceProvider):
             raise RemoteError(
                 f"{target.name} ({target.address}) is a worker of another swarm; run "
                 f"`docker swarm leave --force` on it (or `make destroy`) and `pulumi up` again")
-        if state in ("pending", "error", "locked"):
+        if state == "locked":
+            raise RemoteError(
+                f"{target.name} ({target.address}) is a locked swarm manager (autolock); unlock it "
+                "with `docker swarm unlock` and the unlockKey output, then `pulumi up` again")
+        if state in ("pending", "error"):
             # A crashed earlier attempt: start from a clean node.
             d.swarm_leave(target)
             state = "inactive"
         if state != "active":
             d.swarm_init(target, props["advertise_addr"])
+        self._harden(target, props, None)
         outs = self._outs(props, target)
         return CreateResult(outs["cluster_id"], outs)
 
@@ -80,10 +104,21 @@ class SwarmInitProvider(ResourceProvider):
         info = d.swarm_info(target)
         if info.get("LocalNodeState") != "active" or (info.get("Cluster") or {}).get("ID") != id_:
             return ReadResult("", {})
-        return ReadResult(id_, self._outs(props, target))
+        outs = self._outs(props, target)
+        # Drift in the hardening settings shows as a changed input, so `up` puts it back.
+        return ReadResult(id_, outs, inputs={
+            **{k: props.get(k) for k in ("target", "advertise_addr", "cert_expiry",
+                                          "token_rotation")},
+            "autolock": outs["autolock_on"]})
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        return _diff(olds, news, ("target", "advertise_addr"))
+        return _diff(olds, news, ("target", "advertise_addr"),
+                     ("autolock", "cert_expiry", "token_rotation"))
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        target = _target(news)
+        self._harden(target, news, olds)
+        return UpdateResult(self._outs(news, target))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         d.swarm_leave(_target(props))
@@ -94,14 +129,17 @@ class SwarmInit(Resource):
     node_id: pulumi.Output[str]
     worker_token: pulumi.Output[str]
     manager_token: pulumi.Output[str]
+    unlock_key: pulumi.Output[str]
 
     def __init__(self, name: str, target: dict[str, Any], advertise_addr: str,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
-        secret = pulumi.ResourceOptions(additional_secret_outputs=["worker_token", "manager_token"])
+                 hardening: dict[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
+        secret = pulumi.ResourceOptions(
+            additional_secret_outputs=["worker_token", "manager_token", "unlock_key"])
         super().__init__(
             SwarmInitProvider(), name,
-            {"target": target, "advertise_addr": advertise_addr, "cluster_id": None,
-             "node_id": None, "worker_token": None, "manager_token": None},
+            {"target": target, "advertise_addr": advertise_addr, **hardening,
+             "cluster_id": None, "node_id": None, "worker_token": None, "manager_token": None,
+             "unlock_key": None, "autolock_on": None, "cert_expiry_ns": None},
             pulumi.ResourceOptions.merge(secret, opts),
         )
 

@@ -32,11 +32,15 @@ class Swarm(pulumi.ComponentResource):
         spec = args.spec
         leader = spec.leader
         leader_target = target_for(spec, leader)
+        hardening = {"autolock": spec.hardening.autolock,
+                     "cert_expiry": spec.hardening.cert_expiry or "",
+                     "token_rotation": spec.hardening.token_rotation}
         self.init = SwarmInit(f"{name}-init-{leader.name}", leader_target, leader.address,
-                              pulumi.ResourceOptions(parent=self))
+                              hardening, pulumi.ResourceOptions(parent=self))
         self.cluster_id: pulumi.Output[str] = self.init.cluster_id
         self.worker_token: pulumi.Output[str] = pulumi.Output.secret(self.init.worker_token)
         self.manager_token: pulumi.Output[str] = pulumi.Output.secret(self.init.manager_token)
+        self.unlock_key: pulumi.Output[str] = pulumi.Output.secret(self.init.unlock_key)
         self.joins: dict[str, SwarmJoin] = {}
         for host in spec.hosts:
             if host is leader:

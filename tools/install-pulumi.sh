@@ -61,16 +61,17 @@ EOF
   say "built pulumi $(version_of "$bin/pulumi") in $(( $(date +%s) - start ))s"
 fi
 
-# 2. The SDK's own helper scripts: the program runner our language host calls,
-#    and the dynamic-provider plugin. Both are files of the sdk/v3 module.
-if [ ! -x "$bin/pulumi-language-python-exec" ] || [ ! -x "$bin/pulumi-resource-pulumi-python" ]; then
+# 2. The SDK's program runner, which our language host calls: a file of the sdk/v3 module.
+#    (The dynamic-provider plugin is tools/bin/pulumi-resource-pulumi-python: see
+#    tools/dynamic_host.py; an upstream copy here would shadow it on PATH.)
+rm -f "$bin/pulumi-resource-pulumi-python"
+if [ ! -x "$bin/pulumi-language-python-exec" ]; then
   (cd "$tmp" && go mod init swarmlab.local/sdkfiles >/dev/null 2>&1 \
     && go mod download "github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION")
   sdk=$(cd "$tmp" && go list -m -f '{{.Dir}}' "github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION" 2>/dev/null \
     || echo "$(go env GOMODCACHE)/github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION")
   install -m 0755 "$sdk/python/cmd/pulumi-language-python-exec" "$bin/pulumi-language-python-exec"
-  install -m 0755 "$sdk/python/dist/pulumi-resource-pulumi-python" "$bin/pulumi-resource-pulumi-python"
-  say "installed pulumi-language-python-exec and pulumi-resource-pulumi-python from sdk/v3@v$PULUMI_VERSION"
+  say "installed pulumi-language-python-exec from sdk/v3@v$PULUMI_VERSION"
 fi
 
 # 3. The Docker provider plugin: a real attempt each time it is missing. The

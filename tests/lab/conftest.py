@@ -26,7 +26,7 @@ def _connect(inv: list[dict[str, Any]]) -> dict[str, Any]:
             for h in inv}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def lab() -> Iterator[Lab]:
     if os.geteuid() != 0:
         pytest.skip("lab tests need root (network namespaces, dockerd)")
@@ -60,7 +60,7 @@ def lab() -> Iterator[Lab]:
         hosts_tool("down")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def kernel_features(lab: Lab) -> dict[str, dict[str, bool]]:
     """Per host, which optional kernel features the doctor found (esp, ip_vs)."""
     from hosts.doctor import check_host

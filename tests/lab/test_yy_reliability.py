@@ -102,6 +102,53 @@ def _target(lab, name: str, **changes) -> Target:
     return Target(**{**base, **changes})
 
 
+# --- bad input ------------------------------------------------------------------
+
+BAD_STACKS = {
+    "even managers": ("swarmlab:hosts", [
+        {"name": "manager", "address": "192.168.1.10", "role": "manager"},
+        {"name": "worker", "address": "192.168.1.11", "role": "manager"}],
+        "2 managers is an even number"),
+    "unknown endpoint mode": ("swarmlab:endpointMode", "ipvs", "swarmlab:endpointMode: 'ipvs'"),
+    "missing macvlan parent": ("swarmlab:macvlan", {"name": "mymacvlan", "parent": "eth9"},
+                               "swarmlab:macvlan.parent 'eth9' is not an interface on this host"),
+}
+
+
+def _snapshot(lab) -> dict[str, str]:
+    cmd = ("docker network ls -q | sort; docker service ls -q | sort; docker ps -aq | sort; "
+           "docker info --format '{{.Swarm.LocalNodeState}}'")
+    return {name: host.check_output(cmd) for name, host in lab.hosts.items()}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_STACKS))
+def test_bad_stack_fails_in_preview_and_changes_nothing(lab, case):
+    key, value, message = BAD_STACKS[case]
+    before = _snapshot(lab)
+    stack = "badinput"
+    stack_file = ROOT / "stacks" / f"Pulumi.{stack}.yaml"
+    import yaml
+
+    config = yaml.safe_load((ROOT / "stacks" / f"Pulumi.{STACK}.yaml").read_text())
+    config["config"][key] = value
+    stack_file.write_text(yaml.safe_dump(config))
+    env = lab_env()
+    try:
+        subprocess.run(["pulumi", "--cwd", str(ROOT), "--non-interactive", "stack", "select",
+                        "--create", stack], env=env, check=True, capture_output=True)
+        proc = subprocess.run(["pulumi", "--cwd", str(ROOT), "--non-interactive", "--stack", stack,
+                               "preview"], env=env, capture_output=True, text=True, check=False)
+        assert proc.returncode != 0
+        assert message in proc.stdout + proc.stderr, proc.stdout + proc.stderr
+    finally:
+        subprocess.run(["pulumi", "--cwd", str(ROOT), "--non-interactive", "stack", "rm", "--yes",
+                        "--force", stack], env=env, capture_output=True, check=False)
+        subprocess.run(["pulumi", "--cwd", str(ROOT), "--non-interactive", "stack", "select",
+                        STACK], env=env, capture_output=True, check=False)
+        stack_file.unlink(missing_ok=True)
+    assert _snapshot(lab) == before
+
+
 # --- drift ----------------------------------------------------------------------
 
 def test_removed_service_is_detected_and_recreated(lab):
@@ -132,11 +179,19 @@ def test_worker_that_left_the_swarm_is_joined_again(lab):
     FAULTS_SURVIVED.append("worker left the swarm")
 
 
-def test_config_only_macvlan_network_cannot_be_removed_under_the_swarm_network(lab):
-    # Docker itself refuses this drift while mymacvlan is built from it: nothing to repair.
+def test_removed_config_only_macvlan_network_is_refused_or_repaired(lab):
+    # While a macvlan task runs on the node, Docker refuses: nothing drifts. Without one, the
+    # removal goes through, refresh sees it and up puts it back.
+    _wait_ping(lab, "mymacvlan-app", "mymacvlan-web")
     out = lab.host("worker").run("docker network rm mymacvlan-config")
-    assert out.rc != 0 and "in use" in out.stderr
-    pulumi("refresh", "--yes", "--skip-preview", "--expect-no-changes")
+    if out.rc != 0:
+        assert "in use" in out.stderr
+        pulumi("refresh", "--yes", "--skip-preview", "--expect-no-changes")
+        return
+    assert "mymacvlan-config-worker" in _refresh_detects_drift()
+    _converge(lab)
+    _wait_ping(lab, "mymacvlan-app", "mymacvlan-web")
+    FAULTS_SURVIVED.append("config-only macvlan network removed")
 
 
 # --- faults ---------------------------------------------------------------------
@@ -147,9 +202,10 @@ def test_up_with_the_workers_dockerd_stopped_fails_fast_naming_the_worker(lab):
         start = time.monotonic()
         proc = pulumi("up", "--yes", "--skip-preview", check=False)
         elapsed = time.monotonic() - start
+        output = proc.stdout + proc.stderr
         assert proc.returncode != 0
-        assert "worker (192.168.1.11): dockerd does not answer" in proc.stdout
-        assert "nothing was changed" in proc.stdout
+        assert "worker (192.168.1.11): dockerd does not answer" in output
+        assert "nothing was changed" in output
         assert elapsed < 30, f"took {elapsed:.1f}s; the bound is 30s"
     finally:
         _hosts_up()
@@ -217,14 +273,16 @@ def test_pending_join_is_reset_and_the_node_joins_again(lab):
 def test_destroy_with_the_worker_gone_reports_it_then_completes(lab):
     _stop("worker", "dockerd")
     proc = pulumi("destroy", "--yes", "--skip-preview", check=False)
+    output = proc.stdout + proc.stderr
     assert proc.returncode != 0
-    assert "worker (192.168.1.11)" in proc.stdout and "dockerd is not running on worker" in proc.stdout
+    assert "worker (192.168.1.11)" in output and "dockerd is not running on worker" in output
     _hosts_up()
     proc = pulumi("destroy", "--yes", "--skip-preview", check=False)
     if proc.returncode != 0:
         # The worker's dockerd was stopped under a macvlan task: Docker keeps a reference to
         # its config-only network. Everything else must be gone, and the message says why.
-        assert "moby/moby#35101" in proc.stdout and "worker (192.168.1.11)" in proc.stdout
+        output = proc.stdout + proc.stderr
+        assert "moby/moby#35101" in output and "worker (192.168.1.11)" in output, output
     for name, host in lab.hosts.items():
         assert host.check_output("docker info --format '{{.Swarm.LocalNodeState}}'") == "inactive"
         assert host.check_output("docker ps -aq") == "", name
@@ -232,50 +290,3 @@ def test_destroy_with_the_worker_gone_reports_it_then_completes(lab):
         leftovers = networks - {"bridge", "host", "none", "docker_gwbridge", "mymacvlan-config"}
         assert not leftovers, f"{name}: {leftovers}"
     FAULTS_SURVIVED.append("destroy with the worker gone")
-
-
-# --- bad input ------------------------------------------------------------------
-
-BAD_STACKS = {
-    "even managers": ("swarmlab:hosts", [
-        {"name": "manager", "address": "192.168.1.10", "role": "manager"},
-        {"name": "worker", "address": "192.168.1.11", "role": "manager"}],
-        "2 managers is an even number"),
-    "unknown endpoint mode": ("swarmlab:endpointMode", "ipvs", "swarmlab:endpointMode: 'ipvs'"),
-    "missing macvlan parent": ("swarmlab:macvlan", {"name": "mymacvlan", "parent": "eth9"},
-                               "swarmlab:macvlan.parent 'eth9' is not an interface on this host"),
-}
-
-
-def _snapshot(lab) -> dict[str, str]:
-    cmd = ("docker network ls -q | sort; docker service ls -q | sort; docker ps -aq | sort; "
-           "docker info --format '{{.Swarm.LocalNodeState}}'")
-    return {name: host.check_output(cmd) for name, host in lab.hosts.items()}
-
-
-@pytest.mark.parametrize("case", sorted(BAD_STACKS))
-def test_bad_stack_fails_in_preview_and_changes_nothing(lab, case):
-    key, value, message = BAD_STACKS[case]
-    before = _snapshot(lab)
-    stack = "badinput"
-    stack_file = ROOT / "stacks" / f"Pulumi.{stack}.yaml"
-    import yaml
-
-    config = yaml.safe_load((ROOT / "stacks" / f"Pulumi.{STACK}.yaml").read_text())
-    config["config"][key] = value
-    stack_file.write_text(yaml.safe_dump(config))
-    env = lab_env()
-    try:
-        subprocess.run(["pulumi", "--cwd", str(ROOT), "--non-interactive", "stack", "select",
-                        "--create", stack], env=env, check=True, capture_output=True)
-        proc = subprocess.run(["pulumi", "--cwd", str(ROOT), "--non-interactive", "--stack", stack,
-                               "preview"], env=env, capture_output=True, text=True, check=False)
-        assert proc.returncode != 0
-        assert message in proc.stdout, proc.stdout
-    finally:
-        subprocess.run(["pulumi", "--cwd", str(ROOT), "--non-interactive", "stack", "rm", "--yes",
-                        "--force", stack], env=env, capture_output=True, check=False)
-        subprocess.run(["pulumi", "--cwd", str(ROOT), "--non-interactive", "stack", "select",
-                        STACK], env=env, capture_output=True, check=False)
-        stack_file.unlink(missing_ok=True)
-    assert _snapshot(lab) == before

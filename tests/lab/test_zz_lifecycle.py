@@ -56,6 +56,64 @@ def test_destroy_leaves_nothing_on_any_host(lab):
     assert len(summary["deployment"].get("resources") or []) == 0
 
 
+@pytest.fixture(scope="module")
+def hardened_stack(lab):
+    """The local stack with autolock, a 720h certificate expiry and one token rotation to come;
+    the stack file is put back as it was afterwards."""
+    stack_file = lab_root() / "stacks" / "Pulumi.local.yaml"
+    original = stack_file.read_text()
+    try:
+        pulumi("config", "set", "--path", "swarmlab:autolock", "true")
+        pulumi("config", "set", "swarmlab:certExpiry", "720h")
+        yield
+    finally:
+        stack_file.write_text(original)
+
+
+def lab_root():
+    from labtools import ROOT
+
+    return ROOT
+
+
+def test_hardening_applies_autolock_cert_expiry_and_token_rotation(lab, hardened_stack):
+    if not lab.built_here:
+        pytest.skip("changes the stack's settings: runs only on a lab this session built")
+    pulumi("up", "--yes", "--skip-preview")
+    manager = lab.host("manager")
+    spec = json.loads(manager.check_output("docker info --format '{{json .Swarm.Cluster.Spec}}'"))
+    assert spec["EncryptionConfig"]["AutoLockManagers"] is True
+    assert spec["CAConfig"]["NodeCertExpiry"] == 720 * 3600 * 10**9
+    outputs = json.loads(pulumi("stack", "output", "--json").stdout)
+    assert outputs["unlockKey"] == "[secret]"
+    from test_yy_cis import report
+
+    report("7.5 autolock", "pass (when enabled)", "swarmlab:autolock true: AutoLockManagers on, "
+           "unlockKey is a secret output")
+    report("7.7 node certificate expiry", "pass (when set)", "swarmlab:certExpiry 720h: "
+           "NodeCertExpiry 720h")
+    # Rotate: the old worker token stops working, the nodes stay Ready.
+    old = manager.check_output("docker swarm join-token -q worker")
+    pulumi("config", "set", "swarmlab:tokenRotation", "1")
+    pulumi("up", "--yes", "--skip-preview")
+    assert manager.check_output("docker swarm join-token -q worker") != old
+    rows = manager.check_output("docker node ls --format '{{.Hostname}} {{.Status}}'")
+    assert sorted(rows.splitlines()) == ["manager Ready", "worker Ready"]
+    worker = lab.host("worker")
+    worker.check_output("docker swarm leave --force")
+    from modules.remote import Target, run
+
+    target = Target(name="worker", address=lab.address("worker"), user="root",
+                    key_file=str(lab_root() / ".lab" / "id_ed25519"),
+                    known_hosts_file=str(lab_root() / ".lab" / "known_hosts"))
+    refused = run(target, f'docker swarm join --token "$(cat)" {lab.address("manager")}:2377',
+                  stdin=old, check=False)
+    del old
+    assert refused.exit_status != 0 and "invalid join token" in refused.stderr.lower()
+    pulumi("up", "--yes", "--skip-preview", "--refresh")
+    assert worker.check_output("docker info --format '{{.Swarm.LocalNodeState}}'") == "active"
+
+
 def test_manager_dockerd_restart_brings_the_lab_back_without_up(lab):
     """Runs after the clean destroy on purpose: Docker leaks a reference to the manager's
     config-only macvlan network when its dockerd restarts under a macvlan task (moby/moby#35101),
@@ -67,6 +125,19 @@ def test_manager_dockerd_restart_brings_the_lab_back_without_up(lab):
     _stop("manager", "dockerd")
     proc = hosts_tool("up")
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    manager = lab.host("manager")
+    state = manager.check_output("docker info --format '{{.Swarm.LocalNodeState}}'")
+    if state == "locked":
+        # Autolock (on since the hardening test): unlock with the secret output, on stdin.
+        from modules.remote import Target, run
+
+        key = json.loads(pulumi("stack", "output", "--json", "--show-secrets").stdout)["unlockKey"]
+        target = Target(name="manager", address=lab.address("manager"), user="root",
+                        key_file=str(lab_root() / ".lab" / "id_ed25519"),
+                        known_hosts_file=str(lab_root() / ".lab" / "known_hosts"))
+        run(target, "docker swarm unlock", stdin=key + "\n")
+        del key
+        FAULTS_SURVIVED.append("autolocked manager restarted and unlocked")
     _wait_ping(lab, "app", "web", timeout=90)
     _wait_ping(lab, "mymacvlan-app", "mymacvlan-web", timeout=90)
     FAULTS_SURVIVED.append("manager dockerd restarted")

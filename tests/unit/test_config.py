@@ -41,7 +41,8 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
      "with a manager"),
     ("unknown key", with_(endpointmode="vip"), "swarmlab:endpointmode: unknown key; allowed keys: "
      "hosts, sshUser, sshKeyFile, sshKnownHostsFile, sshConnectTimeout, sshCommandTimeout, "
-     "lanSubnet, lanGateway, endpointMode, image, overlays, macvlan, services, singleHostDemos"),
+     "lanSubnet, lanGateway, endpointMode, image, overlays, macvlan, services, singleHostDemos, "
+     "autolock, certExpiry, tokenRotation"),
     ("hosts not a list", with_(hosts="manager"), "swarmlab:hosts: 'manager' is not valid; "
      "allowed: a list of {name, address, role[, user]}"),
     ("empty hosts", with_(hosts=[]), "swarmlab:hosts: the list is empty; a lab needs at least "
@@ -132,6 +133,10 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
      with_(services=[{"name": "web", "network": "myoverlay", "node": "worker"},
                      {"name": "web", "network": "myoverlay", "node": "manager"}]),
      "swarmlab:services[1].name: service 'web' is listed twice"),
+    ("cert expiry in days", with_(certExpiry="90d"),
+     "swarmlab:certExpiry: '90d' is not valid; allowed: hours such as 2160h (at least 1h)"),
+    ("autolock not a boolean", with_(autolock="on"),
+     "swarmlab:autolock: 'on' is not valid; allowed: true or false"),
     ("overlay named like a builtin", with_(overlays=[{"name": "host"}]),
      "swarmlab:overlays[0].name: 'host' is not valid; allowed: letters, digits, '_', '.', '-'; "
      "not bridge/host/none"),

@@ -109,16 +109,15 @@ def test_join_tokens_are_secret_everywhere(program):
     _, namespace = program
     swarm = namespace["swarm"]
 
-    def check(flags: list[bool]) -> None:
-        assert flags == [True, True, True]
+    async def flags() -> list[bool]:
+        return [await swarm.worker_token.is_secret(), await swarm.manager_token.is_secret(),
+                await swarm.unlock_key.is_secret(),
+                await swarm.joins["worker"].urn.is_known()]
 
-    return pulumi.Output.all(
-        swarm.worker_token.is_secret(), swarm.manager_token.is_secret(),
-        swarm.joins["worker"].urn.apply(lambda _: True),
-    ).apply(lambda _: pulumi.Output.all(
-        pulumi.Output.from_input(swarm.worker_token.is_secret()),
-        pulumi.Output.from_input(swarm.manager_token.is_secret()),
-        pulumi.Output.from_input(True)).apply(check))
+    def check(values: list[bool]) -> None:
+        assert values == [True, True, True, True]
+
+    return pulumi.Output.from_input(flags()).apply(check)
 
 
 @pulumi.runtime.test

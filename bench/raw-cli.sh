@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# The floor `make bench` compares `pulumi up` with: the same lab (swarm, the seed's networks,
+# the six services, the single-host demos) typed as plain docker CLI commands over ssh, on
+# fresh one-box hosts, ending at the same proof: app pings web by name across hosts.
+# Independent steps run in parallel, as a person with several terminals would.
+set -euo pipefail
+lab=${SWARMLAB_LAB_DIR:-$(cd "$(dirname "$0")/.." && pwd)/.lab}
+cfg="$lab/ssh_config"
+on() { local host=$1; shift; ssh -F "$cfg" "$host" "$@"; }
+
+mapfile -t hosts < <(python3 -c 'import json,sys; [print(h["name"], h["address"], h["role"]) for h in json.load(open(sys.argv[1]))]' "$lab/inventory.json")
+read -r leader leader_addr _ <<<"${hosts[0]}"
+image=swarmlab/busybox:lab
+
+on "$leader" docker swarm init --advertise-addr "$leader_addr" --listen-addr "$leader_addr:2377" >/dev/null
+worker_token=$(on "$leader" docker swarm join-token -q worker)
+manager_token=$(on "$leader" docker swarm join-token -q manager)
+
+i=0
+for entry in "${hosts[@]}"; do
+  read -r name addr role <<<"$entry"
+  range=$(python3 -c "import ipaddress,sys; print(list(ipaddress.ip_network('192.168.1.0/24').subnets(new_prefix=28))[8+int(sys.argv[1])])" "$i")
+  i=$((i + 1))
+  (
+    on "$name" docker network create --config-only --subnet 192.168.1.0/24 --gateway 192.168.1.1 \
+      --ip-range "$range" -o parent=eth1 mymacvlan-config >/dev/null
+    if [ "$name" != "$leader" ]; then
+      token=$worker_token; [ "$role" = manager ] && token=$manager_token
+      on "$name" "docker swarm join --token \"\$(cat)\" --advertise-addr $addr --listen-addr $addr:2377 $leader_addr:2377" <<<"$token" >/dev/null
+    fi
+    # The seed's single-host demos, on every host.
+    on "$name" "docker network create mynetwork >/dev/null && docker network create myappnet >/dev/null &&
+      docker run -d --init --name web1 --network bridge $image httpd -f -p 80 -h /www >/dev/null &&
+      docker run -d --init --name web2 --network bridge $image httpd -f -p 80 -h /www >/dev/null &&
+      docker run -d --init --name app --network mynetwork $image sleep 100000 >/dev/null &&
+      docker run -d --init --name db --network myappnet $image sleep 100000 >/dev/null &&
+      docker run -d --init --name web --network myappnet $image httpd -f -p 80 -h /www >/dev/null &&
+      docker run -d --init --name hostweb --network host $image httpd -f -p $addr:8080 -h /www >/dev/null &&
+      docker run -d --init --name isolated --network none $image sleep 100000 >/dev/null"
+  ) &
+done
+wait
+
+on "$leader" "docker network create -d overlay --attachable myoverlay >/dev/null &&
+  docker network create -d overlay --attachable --opt encrypted secure_net >/dev/null &&
+  docker network create --config-from mymacvlan-config -d macvlan --scope swarm mymacvlan >/dev/null"
+
+read -r second _ <<<"${hosts[1]:-${hosts[0]}}"
+svc() { # name network node command...
+  local name=$1 net=$2 node=$3; shift 3
+  on "$leader" docker service create --detach --name "$name" --network "$net" --endpoint-mode dnsrr \
+    --constraint "node.hostname==$node" --init --no-resolve-image "$image" "$@" >/dev/null
+}
+for pair in "myoverlay:" "secure_net:secure-net-" "mymacvlan:mymacvlan-"; do
+  net=${pair%%:*}; prefix=${pair#*:}
+  svc "${prefix}web" "$net" "$second" httpd -f -p 80 -h /www &
+  svc "${prefix}app" "$net" "$leader" sleep 100000 &
+done
+wait
+
+# The proof: app pings web by name across hosts.
+for _ in $(seq 1 300); do
+  ctr=$(on "$leader" docker ps -q --filter label=com.docker.swarm.service.name=app)
+  if [ -n "$ctr" ] && on "$leader" docker exec "$ctr" ping -c 1 -W 1 web >/dev/null 2>&1; then
+    echo "raw cli: app pings web across hosts"
+    exit 0
+  fi
+  sleep 0.2
+done
+echo "raw cli: app never reached web" >&2
+exit 1
