@@ -39,6 +39,7 @@ help:
 	@echo "make test      everything from scratch: unit, hosts, lab lifecycle; cleans up"
 	@echo "make status    hosts, swarm nodes, networks, services"
 	@echo "make diagram   draw the running lab: .lab/diagram.svg and .lab/diagram.png"
+	@echo "make bench     time the lab against the raw docker CLI, and 1-8 workers"
 	@echo "make vagrant-lab      the lab on two Vagrant VMs (vagrant up, host keys, pulumi up)"
 	@echo "make vagrant-destroy  pulumi destroy on stack vagrant, then vagrant destroy -f"
 	@echo 'eval "$$(make -s env)"   then use pulumi yourself'
@@ -77,6 +78,11 @@ destroy:
 status:
 	@$(PY) -m hosts status
 	@if [ -d $(ROOT)/.lab/state/.pulumi ]; then $(PY) -m tools.summary $(STACK); fi
+
+# Times the lab against the raw docker CLI and across 1, 2, 4, 8 workers (bench/results.md).
+RUNS ?= 3
+bench: tools
+	@$(PY) -m bench.run --runs $(RUNS)
 
 diagram: deps
 	@$(PY) -m tools.diagram --stack $(STACK) --out $(ROOT)/.lab/diagram

@@ -42,30 +42,33 @@ def check_host(spec: LabSpec, host: HostSpec) -> list[str]:
     return problems
 
 
-LOST_QUORUM = "does not have a leader"
+LOST_QUORUM = ("does not have a leader", "context deadline exceeded")
 
 
-def check_quorum(spec: LabSpec) -> list[str]:
-    """An existing swarm whose managers lost their majority can change nothing: say so."""
-    leader = spec.leader
-    target = Target.from_dict(target_for(spec, leader))
+def lost_quorum(spec: LabSpec, answering_managers: int) -> bool:
+    """Raft needs a majority of managers: fewer answer, or the leader says it has none."""
+    if answering_managers < len(spec.managers) // 2 + 1:
+        return True
+    target = Target.from_dict(target_for(spec, spec.leader))
     try:
-        result = run(target, "docker info --format '{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}'"
-                     " && docker node ls -q 2>&1", check=False)
+        result = run(target, "docker info --format '{{.Swarm.ControlAvailable}}' 2>&1 | "
+                     "grep -q true && docker node ls -q 2>&1", check=False)
     except RemoteError:
-        return []  # check_host reports unreachable hosts
-    if LOST_QUORUM not in result.stdout:
-        return []
-    managers = len(spec.managers)
-    return [f"{leader.name} ({leader.address}): the swarm has lost quorum: raft needs "
-            f"{managers // 2 + 1} of its {managers} managers online, and fewer answer. Start the "
-            "stopped managers' dockerd (one-box hosts: `python -m hosts up`), or, if they are gone "
-            "for good, run `docker swarm init --force-new-cluster` on a surviving manager"]
+        return False  # check_host reports unreachable hosts
+    return any(marker in result.stdout for marker in LOST_QUORUM)
 
 
 def check_all(spec: LabSpec) -> list[str]:
-    with ThreadPoolExecutor(max_workers=len(spec.hosts) + 1) as pool:
-        quorum = pool.submit(check_quorum, spec)
-        results = pool.map(lambda h: check_host(spec, h), spec.hosts)
-        problems = [problem for host_problems in results for problem in host_problems]
-    return problems + quorum.result()
+    with ThreadPoolExecutor(max_workers=len(spec.hosts)) as pool:
+        results = dict(zip(spec.hosts, pool.map(lambda h: check_host(spec, h), spec.hosts),
+                           strict=True))
+    problems = [problem for host_problems in results.values() for problem in host_problems]
+    answering = sum(1 for host, found in results.items() if host.role == "manager" and not found)
+    if len(spec.managers) > 1 and lost_quorum(spec, answering):
+        managers = len(spec.managers)
+        problems.append(
+            f"{spec.leader.name} ({spec.leader.address}): the swarm has lost quorum: raft needs "
+            f"{managers // 2 + 1} of its {managers} managers online, and {answering} answer. Start "
+            "the stopped managers' dockerd (one-box hosts: `python -m hosts up`), or, if they are "
+            "gone for good, run `docker swarm init --force-new-cluster` on a surviving manager")
+    return problems

@@ -204,7 +204,8 @@ class SwarmJoinProvider(ResourceProvider):
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         target, manager = _target(props), _target(props, "manager")
-        d.swarm_leave(target)
+        # A node whose dockerd just came back answers "context deadline exceeded" for a moment.
+        retry(lambda: d.swarm_leave(target), attempts=5, delay=1.0)
         d.node_rm(manager, id_)
 
 

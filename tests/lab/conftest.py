@@ -36,6 +36,8 @@ def lab() -> Iterator[Lab]:
         if os.environ.get("SWARMLAB_BUILD_LAB") != "1":
             pytest.skip("the lab is not up: run `make lab` first (`make test` builds its own)")
         built_here = True
+        # Tells tests/scale that this session's lab may be taken down for the 3+3 one.
+        os.environ["SWARMLAB_LAB_BUILT_HERE"] = "1"
         start = time.monotonic()
         proc = hosts_tool("up")
         assert proc.returncode == 0, f"hosts up failed:\n{proc.stdout}\n{proc.stderr}"
