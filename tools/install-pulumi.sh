@@ -77,7 +77,9 @@ fi
 # 3. The Docker provider plugin: a real attempt each time it is missing. The
 #    module proxy reachable here refuses it; the lab then uses its Python
 #    dynamic providers (modules/dockerops.py), and says so.
-if [ ! -x "$bin/pulumi-resource-docker" ]; then
+# The refusal is remembered for a day, so a cached `make tools` stays instant.
+if [ ! -x "$bin/pulumi-resource-docker" ] && \
+   [ -z "$(find "$tools_dir/docker-provider.unavailable" -mmin -1440 2>/dev/null)" ]; then
   if ! out=$(cd "$tmp" && go mod download -json \
       "github.com/pulumi/pulumi-docker/provider/v5@v$PULUMI_DOCKER_VERSION" 2>&1); then
     echo "$out" >"$tools_dir/docker-provider.unavailable"

@@ -40,6 +40,13 @@ def test_no_join_token_in_state_outputs_or_logs(lab):
     assert SECRET.match(shown["workerJoinToken"]) and SECRET.match(shown["managerJoinToken"])
     del shown
     assert not any(SECRET.search(text) for text in PULUMI_TRANSCRIPT[:-1])
+    # Nor in any file of the state backend (history, backups) or the Pulumi home (logs).
+    from labtools import LAB
+
+    for folder in (LAB / "state", LAB / "pulumi-home"):
+        for path in folder.rglob("*"):
+            if path.is_file() and path.stat().st_size < 50_000_000:
+                assert not SECRET.search(path.read_text(errors="ignore")), f"a token is in {path}"
 
 
 def test_destroy_leaves_nothing_on_any_host(lab):

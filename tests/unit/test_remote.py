@@ -1,0 +1,93 @@
+"""Retries (sleep patched out), transient-error classification and secret redaction."""
+
+from __future__ import annotations
+
+import pytest
+
+from modules import dockercli
+from modules.remote import RemoteError, Result, Target, TransientError, redact, retry
+
+TARGET = Target(name="worker", address="192.168.1.11", user="root", key_file="k",
+                known_hosts_file="kh")
+
+
+def test_retry_retries_transient_errors_a_bounded_number_of_times():
+    calls, sleeps = [], []
+
+    def flaky() -> str:
+        calls.append(1)
+        if len(calls) < 3:
+            raise TransientError("connection reset by peer")
+        return "ok"
+
+    assert retry(flaky, attempts=4, delay=0.5, sleep=sleeps.append) == "ok"
+    assert len(calls) == 3
+    assert sleeps == [0.5, 1.0]
+
+
+def test_retry_gives_up_after_the_last_attempt():
+    sleeps: list[float] = []
+
+    def always() -> None:
+        raise TransientError("i/o timeout")
+
+    with pytest.raises(TransientError):
+        retry(always, attempts=3, delay=1.0, sleep=sleeps.append)
+    assert sleeps == [1.0, 2.0]
+
+
+def test_retry_does_not_retry_other_errors():
+    calls, sleeps = [], []
+
+    def broken() -> None:
+        calls.append(1)
+        raise RemoteError("invalid join token")
+
+    with pytest.raises(RemoteError):
+        retry(broken, attempts=5, sleep=sleeps.append)
+    assert (len(calls), sleeps) == (1, [])
+
+
+@pytest.mark.parametrize(("stderr", "kind"), [
+    ("Error response from daemon: rpc error: code = Unavailable desc = ...", TransientError),
+    ("Cannot connect to the Docker daemon at unix:///x.sock. Is the docker daemon running?",
+     TransientError),
+    ("Error response from daemon: network myoverlay has active endpoints", TransientError),
+    ("Error response from daemon: invalid join token", RemoteError),
+])
+def test_docker_errors_are_classified(monkeypatch, stderr, kind):
+    monkeypatch.setattr(dockercli, "run", lambda *a, **k: Result(1, "", stderr))
+    with pytest.raises(RemoteError) as caught:
+        dockercli.docker(TARGET, ["swarm", "join"])
+    assert type(caught.value) is kind
+    assert str(caught.value).startswith("worker (192.168.1.11): `docker swarm join` failed:")
+
+
+def test_a_stopped_daemon_error_says_what_to_do(monkeypatch):
+    monkeypatch.setattr(dockercli, "run", lambda *a, **k: Result(
+        1, "", "Cannot connect to the Docker daemon at unix:///x.sock"))
+    with pytest.raises(TransientError, match="dockerd is not running on worker: start it"):
+        dockercli.docker(TARGET, ["info"])
+
+
+def test_tokens_and_keys_are_redacted_from_messages(monkeypatch):
+    token = "SWMTKN-1-" + "a" * 50 + "-" + "b" * 25
+    key = "SWMKEY-1-" + "C" * 43
+    assert redact(f"join --token {token} and unlock {key}") == "join --token [secret] and unlock [secret]"
+    monkeypatch.setattr(dockercli, "run", lambda *a, **k: Result(1, "", f"bad token {token}"))
+    with pytest.raises(RemoteError) as caught:
+        dockercli.docker(TARGET, ["swarm", "join", "--token", token, "192.168.1.10:2377"])
+    assert "SWMTKN" not in str(caught.value)
+
+
+def test_the_join_token_travels_on_stdin_not_in_the_command(monkeypatch):
+    seen = {}
+
+    def fake_run(target, command, *, stdin=None, check=True, timeout=None):
+        seen.update(command=command, stdin=stdin)
+        return Result(0, "", "")
+
+    monkeypatch.setattr(dockercli, "run", fake_run)
+    dockercli.swarm_join(TARGET, "SWMTKN-1-secret", "192.168.1.11", "192.168.1.10", timeout=5)
+    assert "SWMTKN" not in seen["command"] and '--token "$(cat)"' in seen["command"]
+    assert seen["stdin"] == "SWMTKN-1-secret"
