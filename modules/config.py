@@ -285,8 +285,8 @@ def _parse_overlays(raw: Any, lan: ipaddress.IPv4Network) -> tuple[OverlaySpec, 
 
 def default_macvlan_ranges(hosts: tuple[HostSpec, ...], lan: ipaddress.IPv4Network
                            ) -> dict[str, str]:
-    """One /28 per host from the top half of the LAN, away from host addresses (.10-.99)."""
-    blocks = list(lan.subnets(new_prefix=28))
+    """One /29 per host from the top half of the LAN, away from host addresses (.10-.99)."""
+    blocks = list(lan.subnets(new_prefix=29))
     upper = [b for b in blocks if b.network_address >= lan.network_address + 128]
     return {h.name: str(upper[i]) for i, h in enumerate(hosts)}
 
@@ -300,8 +300,8 @@ def _parse_macvlan(raw: Any, hosts: tuple[HostSpec, ...], lan: ipaddress.IPv4Net
     parent = _expect("macvlan.parent", obj["parent"], str, "an interface name such as eth1")
     if not re.fullmatch(r"[A-Za-z0-9_.-]{1,15}", parent):
         raise _err("macvlan.parent", parent, "an interface name such as eth1 (at most 15 characters)")
-    if len(hosts) > 8:
-        raise ConfigError("swarmlab:hosts: at most 8 hosts fit the default macvlan ranges; "
+    if len(hosts) > 16 and not obj.get("ranges"):
+        raise ConfigError("swarmlab:hosts: at most 16 hosts fit the default macvlan ranges; "
                           "set swarmlab:macvlan.ranges")
     ranges_raw = obj.get("ranges") or default_macvlan_ranges(hosts, lan)
     ranges_raw = _expect("macvlan.ranges", ranges_raw, dict, "an object host name -> CIDR")

@@ -105,14 +105,21 @@ def _connect(target: Target) -> paramiko.SSHClient:
     return client
 
 
+_connect_locks: dict[tuple, threading.Lock] = {}
+
+
 def _client(target: Target) -> paramiko.SSHClient:
     key = (target.address, target.port, target.user, target.key_file, target.known_hosts_file)
     with _clients_lock:
+        host_lock = _connect_locks.setdefault(key, threading.Lock())
+    # One lock per host: connecting to one host never waits for the handshake with another.
+    with host_lock:
         client = _clients.get(key)
         transport = client.get_transport() if client else None
         if client is None or transport is None or not transport.is_active():
             client = _connect(target)
-            _clients[key] = client
+            with _clients_lock:
+                _clients[key] = client
         return client
 
 
