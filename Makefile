@@ -67,7 +67,7 @@ up: stack
 lab: hosts up
 
 validate:
-	@$(PY) -m pytest $(ROOT)/tests/lab -m "lab and not reliability" -q
+	@$(PY) -m pytest $(ROOT)/tests/lab -m "lab and not reliability and not lifecycle" -q
 
 destroy:
 	@if [ -x $(TOOLS_BIN)/pulumi ] && [ -d $(ROOT)/.lab/state/.pulumi ]; then \

@@ -47,6 +47,12 @@ def render_ssh_config(lab: LabPaths, hosts: Sequence[Host]) -> str:
                     "    StrictHostKeyChecking yes",
                     "    BatchMode yes",
                     "    ConnectTimeout 5",
+                    # One SSH handshake per host, reused by every later ssh/testinfra call:
+                    # most of `make validate`'s time was handshakes. The socket lives in /tmp
+                    # because unix socket paths are short; it closes 60 s after last use.
+                    "    ControlMaster auto",
+                    "    ControlPath /tmp/swarmlab-ssh-%C",
+                    "    ControlPersist 60",
                     "",
                 ]
             )

@@ -9,6 +9,7 @@ would miss them), or as descendants of those. Never by name.
 from __future__ import annotations
 
 import shutil
+import subprocess
 from collections.abc import Sequence
 
 from pyroute2 import IPRoute
@@ -49,10 +50,22 @@ def _leftover_processes(lab: LabPaths, name: str) -> set[int]:
     return roots | procs.descendants(roots)
 
 
+def close_ssh_masters(lab: LabPaths, names: Sequence[str]) -> None:
+    """Ask the ssh client masters that ssh_config's ControlMaster started for these hosts to
+    exit, through their own control sockets; once the namespace is gone no FIN would reach
+    them and they would linger until ControlPersist runs out."""
+    if not lab.ssh_config.exists():
+        return
+    for name in names:
+        subprocess.run(["ssh", "-F", str(lab.ssh_config), "-O", "exit", name],
+                       capture_output=True, timeout=5, check=False)
+
+
 def clean_hosts(lab: LabPaths, names: Sequence[str], report: Reporter) -> None:
     """Stop, unmount and delete everything of these hosts. Safe on any partial state."""
     if not names:
         return
+    close_ssh_masters(lab, names)
     with report.step(f"stopping sshd and dockerd ({', '.join(names)})") as notes:
         daemons = []
         for name in names:

@@ -180,6 +180,12 @@ def network_inspect(target: Target, ident: str) -> dict[str, Any] | None:
     return dict(json.loads(out))
 
 
+def networks_inspect(target: Target, names: list[str]) -> list[dict[str, Any]]:
+    """Inspect several networks in one command; those that do not exist are left out."""
+    out = docker(target, ["network", "inspect", *names], check=False)
+    return list(json.loads(out or "[]"))
+
+
 def network_create(target: Target, props: dict[str, Any]) -> str:
     return retry(lambda: docker(target, network_create_args(props))).strip()
 

@@ -21,9 +21,10 @@ def attachments(spec: LabSpec, network_names: list[str]) -> dict[str, list[dict[
     def on_host(host_name: str) -> list[tuple[str, dict[str, str]]]:
         target = Target.from_dict(target_for(spec, spec.host(host_name)))
         found: list[tuple[str, dict[str, str]]] = []
-        for net_name in network_names:
-            net = d.network_inspect(target, net_name)
-            for entry in ((net or {}).get("Containers") or {}).values():
+        # One round trip per host for all networks (a network missing there is just absent).
+        for net in d.networks_inspect(target, network_names):
+            net_name = net["Name"]
+            for entry in (net.get("Containers") or {}).values():
                 name = entry.get("Name", "")
                 if not name or name.endswith(("-sbox", "-endpoint")) or name.startswith("lb-"):
                     continue  # the overlay's own load-balancer endpoint, not a workload
