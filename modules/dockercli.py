@@ -60,6 +60,17 @@ def not_found(err: Exception) -> bool:
     return "no such" in text or "not found" in text or "not a swarm manager" in text
 
 
+def inspect(target: Target, kind: str, ident: str) -> dict[str, Any] | None:
+    """`docker KIND inspect IDENT` as a dict, or None when there is no such object."""
+    try:
+        out = docker(target, [kind, "inspect", ident, "--format", "{{json .}}"])
+    except RemoteError as err:
+        if not_found(err):
+            return None
+        raise
+    return dict(json.loads(out))
+
+
 # --- swarm --------------------------------------------------------------------
 
 def swarm_info(target: Target) -> dict[str, Any]:
@@ -104,13 +115,7 @@ def swarm_leave(target: Target) -> None:
 
 
 def node_inspect(manager: Target, node_id: str) -> dict[str, Any] | None:
-    try:
-        out = docker(manager, ["node", "inspect", node_id, "--format", "{{json .}}"])
-    except RemoteError as err:
-        if not_found(err):
-            return None
-        raise
-    return dict(json.loads(out))
+    return inspect(manager, "node", node_id)
 
 
 def wait_node_ready(manager: Target, node_id: str, timeout: float = 60) -> dict[str, Any]:
@@ -171,13 +176,7 @@ def network_create_args(props: dict[str, Any]) -> list[str]:
 
 
 def network_inspect(target: Target, ident: str) -> dict[str, Any] | None:
-    try:
-        out = docker(target, ["network", "inspect", ident, "--format", "{{json .}}"])
-    except RemoteError as err:
-        if not_found(err):
-            return None
-        raise
-    return dict(json.loads(out))
+    return inspect(target, "network", ident)
 
 
 def networks_inspect(target: Target, names: list[str]) -> list[dict[str, Any]]:
@@ -285,13 +284,7 @@ def service_create_args(props: dict[str, Any]) -> list[str]:
 
 
 def service_inspect(target: Target, ident: str) -> dict[str, Any] | None:
-    try:
-        out = docker(target, ["service", "inspect", ident, "--format", "{{json .}}"])
-    except RemoteError as err:
-        if not_found(err):
-            return None
-        raise
-    return dict(json.loads(out))
+    return inspect(target, "service", ident)
 
 
 def service_tasks(target: Target, ident: str) -> list[dict[str, Any]]:
@@ -338,13 +331,7 @@ def container_run_args(props: dict[str, Any]) -> list[str]:
 
 
 def container_inspect(target: Target, ident: str) -> dict[str, Any] | None:
-    try:
-        out = docker(target, ["container", "inspect", ident, "--format", "{{json .}}"])
-    except RemoteError as err:
-        if not_found(err):
-            return None
-        raise
-    return dict(json.loads(out))
+    return inspect(target, "container", ident)
 
 
 def container_summary(container: dict[str, Any]) -> dict[str, Any]:
