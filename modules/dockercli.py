@@ -107,11 +107,17 @@ def swarm_join(target: Target, token: str, advertise: str, manager_addr: str,
 
 
 def swarm_leave(target: Target) -> None:
+    """Leave the swarm, then remove the task containers the swarm can no longer clean up."""
     try:
         docker(target, ["swarm", "leave", "--force"])
     except RemoteError as err:
         if "not part of a swarm" not in str(err):
             raise
+    # Tasks of services removed while this node was down stay behind as containers once
+    # the node has left: nothing in the swarm will reconcile them any more.
+    orphans = docker(target, ["ps", "-aq", "--filter", "label=com.docker.swarm.task.id"]).split()
+    if orphans:
+        docker(target, ["rm", "--force", *orphans])
 
 
 def node_inspect(manager: Target, node_id: str) -> dict[str, Any] | None:

@@ -49,6 +49,14 @@ def wait_no_containers(host, timeout: float = 30) -> bool:
     return True
 
 
+def _leave(host, timeout: float = 30) -> None:
+    """`docker swarm leave --force`; a dockerd that restarted a moment ago may time out once."""
+    deadline = time.monotonic() + timeout
+    while (out := host.run("docker swarm leave --force")).rc != 0:
+        assert "context deadline exceeded" in out.stderr and time.monotonic() < deadline, out.stderr
+        time.sleep(1)
+
+
 def _converge(lab) -> None:
     """`pulumi up --refresh` and the core cross-host proof: app pings web on myoverlay."""
     pulumi("up", "--yes", "--skip-preview", "--refresh")
@@ -181,7 +189,7 @@ def test_removed_container_and_network_are_detected_and_recreated(lab):
 
 
 def test_worker_that_left_the_swarm_is_joined_again(lab):
-    lab.host("worker").check_output("docker swarm leave --force")
+    _leave(lab.host("worker"))
     assert "swarm-join-worker" in _refresh_detects_drift()
     _converge(lab)
     rows = lab.host("manager").check_output("docker node ls --format '{{.Hostname}} {{.Status}}'")
@@ -266,7 +274,7 @@ def test_wrong_host_key_is_refused(lab, tmp_path):
 def test_pending_join_is_reset_and_the_node_joins_again(lab):
     """A join that timed out leaves the node 'pending'; the next up leaves and rejoins."""
     worker = lab.host("worker")
-    worker.check_output("docker swarm leave --force")
+    _leave(worker)
     token = lab.host("manager").check_output("docker swarm join-token -q worker")
     # Join towards a lab address with no manager behind it, and give up after 3 s.
     run(_target(lab, "worker"),
