@@ -223,13 +223,9 @@ def networks_built_from(target: Target, config_ident: str) -> list[str]:
     config = network_inspect(target, config_ident)
     if config is None:
         return []
-    out = docker(target, ["network", "ls", "-q"])
-    users = []
-    for net_id in out.split():
-        net = network_inspect(target, net_id)
-        if net and (net.get("ConfigFrom") or {}).get("Network") == config["Name"]:
-            users.append(net["Name"])
-    return users
+    all_ids = docker(target, ["network", "ls", "-q"]).split()
+    return [net["Name"] for net in networks_inspect(target, all_ids)
+            if (net.get("ConfigFrom") or {}).get("Network") == config["Name"]]
 
 
 def leaked_config_reference(target: Target, ident: str, deadline: float) -> None:
@@ -249,22 +245,6 @@ def leaked_config_reference(target: Target, ident: str, deadline: float) -> None
         "offers no way to release it; on the one-box hosts `python -m hosts down` removes it with "
         f"the host; on other hosts remove it after `docker swarm leave` by restarting dockerd "
         f"with a clean network store, then `pulumi state delete` this resource")
-
-
-def network_summary(net: dict[str, Any]) -> dict[str, Any]:
-    ipam = (net.get("IPAM") or {}).get("Config") or [{}]
-    options = net.get("Options") or {}
-    return {
-        "id": net["Id"],
-        "name": net["Name"],
-        "driver": net.get("Driver", ""),
-        "scope": net.get("Scope", ""),
-        "subnet": ipam[0].get("Subnet", "") if ipam else "",
-        "gateway": ipam[0].get("Gateway", "") if ipam else "",
-        "encrypted": "encrypted" in options,
-        "attachable": bool(net.get("Attachable")),
-        "config_only": bool(net.get("ConfigOnly")),
-    }
 
 
 # --- services -------------------------------------------------------------------

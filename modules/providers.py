@@ -282,10 +282,11 @@ def _matches(net: dict[str, Any], props: dict[str, Any]) -> bool:
 
 
 def _network_outs(net: dict[str, Any]) -> dict[str, Any]:
-    summary = d.network_summary(net)
-    return {"network_id": summary["id"], "actual_driver": summary["driver"],
-            "actual_scope": summary["scope"], "actual_subnet": summary["subnet"],
-            "actual_gateway": summary["gateway"], "encrypted": summary["encrypted"]}
+    ipam = ((net.get("IPAM") or {}).get("Config") or [{}])[0]
+    return {"network_id": net["Id"], "actual_driver": net.get("Driver", ""),
+            "actual_scope": net.get("Scope", ""), "actual_subnet": ipam.get("Subnet", ""),
+            "actual_gateway": ipam.get("Gateway", ""),
+            "encrypted": "encrypted" in (net.get("Options") or {})}
 
 
 class Network(Resource):

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -98,7 +100,35 @@ class Lab:
                 return name, out.split()[0]
         raise AssertionError(f"no running task of service {service} on any host")
 
-    def refresh_outputs(self) -> None:
-        self.outputs = json.loads(pulumi("stack", "output", "--json").stdout)
+    def target(self, name: str, **changes: Any) -> Any:
+        """A modules.remote.Target for a lab host (or, with address=, a host that isn't there)."""
+        from modules.remote import Target
+
+        address = changes.pop("address", None) or self.address(name)
+        base = {"name": name, "address": address, "user": "root",
+                "key_file": str(LAB / "id_ed25519"), "known_hosts_file": str(LAB / "known_hosts"),
+                "connect_timeout": 3.0, "command_timeout": 30.0}
+        return Target(**{**base, **changes})
+
+
+def stop_daemon(host: str, daemon: str, timeout: float = 20) -> None:
+    """Stop a daemon the hosts tool started, by the PID in its pidfile: TERM, bounded wait, KILL."""
+    pid = int((LAB / "hosts" / host / f"{daemon}.pid").read_text().strip())
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while _alive(pid):
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            return
+        time.sleep(0.1)
+
+
+def _alive(pid: int) -> bool:
+    """Running and not a zombie (this machine's init reaps slowly)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state != "Z"
 
 

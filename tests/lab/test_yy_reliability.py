@@ -8,16 +8,13 @@ after the behaviour tests and before the lifecycle ones.
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
-from labtools import FAULTS_SURVIVED, LAB, ROOT, STACK, hosts_tool, lab_env, pulumi
+from labtools import FAULTS_SURVIVED, ROOT, STACK, hosts_tool, lab_env, pulumi, stop_daemon
 
-from modules.remote import RemoteError, Target, forget, run
+from modules.remote import RemoteError, forget, run
 
 pytestmark = [pytest.mark.lab, pytest.mark.reliability]
 
@@ -84,40 +81,9 @@ def _refresh_detects_drift() -> str:
     return proc.stdout
 
 
-def _pid(host: str, daemon: str) -> int:
-    return int((LAB / "hosts" / host / f"{daemon}.pid").read_text().strip())
-
-
-def _stop(host: str, daemon: str, timeout: float = 20) -> None:
-    """Stop a daemon the hosts tool started, by the PID in its pidfile."""
-    pid = _pid(host, daemon)
-    os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    while Path(f"/proc/{pid}").exists() and "Z" not in _state(pid):
-        if time.monotonic() > deadline:
-            os.kill(pid, signal.SIGKILL)
-            break
-        time.sleep(0.1)
-
-
-def _state(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, IndexError):
-        return "Z"
-
-
 def _hosts_up() -> None:
     proc = hosts_tool("up")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-
-
-def _target(lab, name: str, **changes) -> Target:
-    address = changes.pop("address", None) or lab.address(name)
-    base = {"name": name, "address": address, "user": "root",
-            "key_file": str(LAB / "id_ed25519"), "known_hosts_file": str(LAB / "known_hosts"),
-            "connect_timeout": 3.0, "command_timeout": 30.0}
-    return Target(**{**base, **changes})
 
 
 # --- bad input ------------------------------------------------------------------
@@ -215,7 +181,7 @@ def test_removed_config_only_macvlan_network_is_refused_or_repaired(lab):
 # --- faults ---------------------------------------------------------------------
 
 def test_up_with_the_workers_dockerd_stopped_fails_fast_naming_the_worker(lab):
-    _stop("worker", "dockerd")
+    stop_daemon("worker", "dockerd")
     try:
         start = time.monotonic()
         proc = pulumi("up", "--yes", "--skip-preview", check=False)
@@ -232,9 +198,9 @@ def test_up_with_the_workers_dockerd_stopped_fails_fast_naming_the_worker(lab):
 
 
 def test_ssh_to_a_stopped_sshd_is_refused_with_host_and_address(lab):
-    target = _target(lab, "worker")
+    target = lab.target("worker")
     forget(target)
-    _stop("worker", "sshd")
+    stop_daemon("worker", "sshd")
     try:
         start = time.monotonic()
         with pytest.raises(RemoteError, match=r"worker \(192\.168\.1\.11\): cannot connect to port 22"):
@@ -248,7 +214,7 @@ def test_ssh_to_a_stopped_sshd_is_refused_with_host_and_address(lab):
 
 def test_ssh_to_an_address_that_does_not_answer_times_out_within_the_bound(lab):
     # A lab address on the lab bridge with no host behind it: nothing leaves the machine.
-    target = _target(lab, "ghost", address="192.168.1.99", connect_timeout=2.0)
+    target = lab.target("ghost", address="192.168.1.99", connect_timeout=2.0)
     start = time.monotonic()
     with pytest.raises(RemoteError, match=r"ghost \(192\.168\.1\.99\): (SSH connect timed out|cannot)"):
         run(target, "true")
@@ -262,13 +228,13 @@ def test_wrong_host_key_is_refused(lab, tmp_path):
     known = tmp_path / "known_hosts"
     known.write_text(f"192.168.1.10 {(tmp_path / 'other_key.pub').read_text().split(' ', 2)[0]} "
                      f"{(tmp_path / 'other_key.pub').read_text().split(' ', 2)[1]}\n")
-    target = _target(lab, "manager", known_hosts_file=str(known))
+    target = lab.target("manager", known_hosts_file=str(known))
     with pytest.raises(RemoteError, match="host key does not match"):
         run(target, "true")
     empty = tmp_path / "empty_known_hosts"
     empty.write_text("")
     with pytest.raises(RemoteError, match="host key is not in"):
-        run(_target(lab, "manager", known_hosts_file=str(empty)), "true")
+        run(lab.target("manager", known_hosts_file=str(empty)), "true")
 
 
 def test_pending_join_is_reset_and_the_node_joins_again(lab):
@@ -277,7 +243,7 @@ def test_pending_join_is_reset_and_the_node_joins_again(lab):
     _leave(worker)
     token = lab.host("manager").check_output("docker swarm join-token -q worker")
     # Join towards a lab address with no manager behind it, and give up after 3 s.
-    run(_target(lab, "worker"),
+    run(lab.target("worker"),
         'timeout 3 docker swarm join --token "$(cat)" 192.168.1.99:2377 >/dev/null 2>&1; true',
         stdin=token)
     del token
@@ -289,7 +255,7 @@ def test_pending_join_is_reset_and_the_node_joins_again(lab):
 
 
 def test_destroy_with_the_worker_gone_reports_it_then_completes(lab):
-    _stop("worker", "dockerd")
+    stop_daemon("worker", "dockerd")
     proc = pulumi("destroy", "--yes", "--skip-preview", check=False)
     output = proc.stdout + proc.stderr
     assert proc.returncode != 0

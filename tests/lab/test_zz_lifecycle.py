@@ -10,8 +10,8 @@ import json
 import re
 
 import pytest
-from labtools import FAULTS_SURVIVED, PULUMI_TRANSCRIPT, hosts_tool, pulumi
-from test_yy_reliability import _stop, _wait_ping, wait_no_containers
+from labtools import FAULTS_SURVIVED, PULUMI_TRANSCRIPT, ROOT, hosts_tool, pulumi, stop_daemon
+from test_yy_reliability import _wait_ping, wait_no_containers
 
 pytestmark = [pytest.mark.lab, pytest.mark.lifecycle]
 
@@ -67,7 +67,7 @@ def test_destroy_leaves_nothing_on_any_host(lab):
 def hardened_stack(lab):
     """The local stack with autolock, a 720h certificate expiry and one token rotation to come;
     the stack file is put back as it was afterwards."""
-    stack_file = lab_root() / "stacks" / "Pulumi.local.yaml"
+    stack_file = ROOT / "stacks" / "Pulumi.local.yaml"
     original = stack_file.read_text()
     try:
         pulumi("config", "set", "--path", "swarmlab:autolock", "true")
@@ -75,12 +75,6 @@ def hardened_stack(lab):
         yield
     finally:
         stack_file.write_text(original)
-
-
-def lab_root():
-    from labtools import ROOT
-
-    return ROOT
 
 
 def test_hardening_applies_autolock_cert_expiry_and_token_rotation(lab, hardened_stack):
@@ -108,11 +102,9 @@ def test_hardening_applies_autolock_cert_expiry_and_token_rotation(lab, hardened
     assert sorted(rows.splitlines()) == ["manager Ready", "worker Ready"]
     worker = lab.host("worker")
     worker.check_output("docker swarm leave --force")
-    from modules.remote import Target, run
+    from modules.remote import run
 
-    target = Target(name="worker", address=lab.address("worker"), user="root",
-                    key_file=str(lab_root() / ".lab" / "id_ed25519"),
-                    known_hosts_file=str(lab_root() / ".lab" / "known_hosts"))
+    target = lab.target("worker")
     refused = run(target, f'docker swarm join --token "$(cat)" {lab.address("manager")}:2377',
                   stdin=old, check=False)
     del old
@@ -130,19 +122,17 @@ def test_manager_dockerd_restart_brings_the_lab_back_without_up(lab):
         pytest.skip("restarting dockerd would strand a lab this session did not build")
     pulumi("up", "--yes", "--skip-preview")
     _wait_ping(lab, "app", "web")
-    _stop("manager", "dockerd")
+    stop_daemon("manager", "dockerd")
     proc = hosts_tool("up")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     manager = lab.host("manager")
     state = manager.check_output("docker info --format '{{.Swarm.LocalNodeState}}'")
     if state == "locked":
         # Autolock (on since the hardening test): unlock with the secret output, on stdin.
-        from modules.remote import Target, run
+        from modules.remote import run
 
         key = json.loads(pulumi("stack", "output", "--json", "--show-secrets").stdout)["unlockKey"]
-        target = Target(name="manager", address=lab.address("manager"), user="root",
-                        key_file=str(lab_root() / ".lab" / "id_ed25519"),
-                        known_hosts_file=str(lab_root() / ".lab" / "known_hosts"))
+        target = lab.target("manager")
         run(target, "docker swarm unlock", stdin=key + "\n")
         del key
         FAULTS_SURVIVED.append("autolocked manager restarted and unlocked")

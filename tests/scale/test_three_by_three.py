@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -17,6 +16,8 @@ from typing import Any
 import pytest
 import testinfra
 import yaml
+
+from tests.lab.labtools import stop_daemon
 
 pytestmark = pytest.mark.scale
 
@@ -124,21 +125,13 @@ def test_every_node_resolves_and_reaches_the_next_nodes_service(swarm6):
         assert " 0% packet loss" in host.check_output(f"docker exec {task} ping -c 1 -W 2 {target}")
 
 
-def _stop_dockerd(name: str) -> None:
-    pid = int((LAB / "hosts" / name / "dockerd.pid").read_text().strip())
-    os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + 20
-    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
-        time.sleep(0.1)
-
-
 def test_one_manager_down_keeps_quorum_two_lose_it_and_the_tool_says_so(swarm6):
     leader = swarm6["hosts"]["manager"]
-    _stop_dockerd("manager3")
+    stop_daemon("manager3", "dockerd")
     try:
         # 2 of 3 managers: the swarm still takes changes.
         leader.check_output("docker service update --detach --label-add quorum=kept svc-worker")
-        _stop_dockerd("manager2")
+        stop_daemon("manager2", "dockerd")
         proc = _pulumi("preview", check=False)
         output = proc.stdout + proc.stderr
         assert proc.returncode != 0
