@@ -35,13 +35,14 @@ if os.environ.get("SWARMLAB_PREFLIGHT", "1") != "0":
                               + "\n  - ".join(problems))
 
 swarm = Swarm("swarm", SwarmArgs(spec))
-networks = SwarmNetworks("net", SwarmNetworksArgs(spec, swarm.members))
-services = SwarmServices("svc", SwarmServicesArgs(spec, networks.by_name))
+networks = SwarmNetworks("net", SwarmNetworksArgs(spec, swarm.init))
+services = SwarmServices("svc", SwarmServicesArgs(spec, networks.by_name, swarm.membership))
+demo_hosts = [spec.host(name) for name in spec.single_host_nodes]
 demos = [
     SingleHostDemos(f"demo-{host.name}", SingleHostDemosArgs(spec, host),
-                    pulumi.ResourceOptions(depends_on=swarm.members))
-    for host in spec.hosts
-] if spec.single_host_demos else []
+                    pulumi.ResourceOptions(depends_on=[swarm.membership[host.name]]))
+    for host in demo_hosts
+]
 
 summaries = {
     name: pulumi.Output.all(
@@ -68,7 +69,7 @@ pulumi.export("networks", pulumi.Output.all(pulumi.Output.all(**summaries), *eve
               .apply(_report))
 pulumi.export("services", services.tasks)
 pulumi.export("singleHost", {demo_host.name: demo.addresses
-                             for demo_host, demo in zip(spec.hosts, demos, strict=False)})
+                             for demo_host, demo in zip(demo_hosts, demos, strict=True)})
 # Secrets: shown only with --show-secrets, stored encrypted.
 pulumi.export("workerJoinToken", swarm.worker_token)
 pulumi.export("managerJoinToken", swarm.manager_token)

@@ -2,9 +2,11 @@
 
 For the two-host lab, RUNS times over: hosts up, `pulumi up` (fresh hosts to every service
 running), `make validate`, a no-op `pulumi up`, `pulumi refresh`, `pulumi destroy`, hosts down;
-in the same session the same lab built by bench/raw-cli.sh, and the ratio of the two. Then
-`pulumi up` with 1, 2, 4 and 8 workers. Prints medians and spreads, writes bench/results.md
-and bench/scaling.png.
+in the same session the same lab built by bench/raw-cli.sh, and the ratio of the two. Then,
+RUNS times for each of 1, 2, 4 and 8 workers, `pulumi up` and the raw script (the floor grows
+with the hosts too: every dockerd that joins sets up its own ingress and gateway bridge).
+Every `pulumi up` runs with SWARMLAB_SSH_LOG, so the report also counts SSH connections and
+commands. Prints medians and spreads, writes bench/results.md and bench/scaling.png.
 
 Usage: python -m bench.run [--runs 3] [--workers 1,2,4,8] [--skip-scaling]
 """
@@ -65,10 +67,24 @@ def fresh_hosts(workers: int) -> float:
     return sh(hosts("up", "--workers", str(workers)))
 
 
-def pulumi_cycle() -> dict[str, float]:
+def ssh_counts(log: Path) -> tuple[int, int]:
+    """(connections, commands) in an SSH log written by modules.remote."""
+    events = [json.loads(line)["event"] for line in log.read_text().splitlines()] if log.exists() else []
+    return events.count("connect"), events.count("command")
+
+
+def timed_up(log: Path) -> float:
+    """A `pulumi up` from fresh hosts to every service running, its SSH traffic logged."""
+    log.unlink(missing_ok=True)
+    return sh(pulumi("up", "--yes", "--skip-preview"), env=dict(os.environ, SWARMLAB_SSH_LOG=str(log)))
+
+
+def pulumi_cycle() -> tuple[dict[str, float], tuple[int, int]]:
     t: dict[str, float] = {"hosts up": fresh_hosts(1)}
     write_stack(1)
-    t["pulumi up"] = sh(pulumi("up", "--yes", "--skip-preview"))
+    log = LAB / "bench-ssh.log"
+    t["pulumi up"] = timed_up(log)
+    counts = ssh_counts(log)
     env = dict(os.environ, SWARMLAB_STACK=BENCH_STACK)
     t["make validate"] = sh([PY, "-m", "pytest", "tests/lab", "-q", "-p", "no:cacheprovider",
                              "-m", "lab and not reliability and not lifecycle"], env=env)
@@ -76,11 +92,11 @@ def pulumi_cycle() -> dict[str, float]:
     t["pulumi refresh"] = sh(pulumi("refresh", "--yes", "--skip-preview"))
     t["pulumi destroy"] = sh(pulumi("destroy", "--yes", "--skip-preview"))
     t["hosts down"] = sh(hosts("down"))
-    return t
+    return t, counts
 
 
-def raw_cycle() -> float:
-    fresh_hosts(1)
+def raw_cycle(workers: int = 1) -> float:
+    fresh_hosts(workers)
     elapsed = sh(["bash", str(ROOT / "bench" / "raw-cli.sh")])
     sh(hosts("down"))
     return elapsed
@@ -90,19 +106,26 @@ def spread(values: list[float]) -> str:
     return f"{statistics.median(values):6.1f} s  ({min(values):.1f}-{max(values):.1f})"
 
 
-def scaling(worker_counts: list[int]) -> dict[int, float]:
-    result = {}
+def scaling(worker_counts: list[int], runs: int) -> dict[int, dict[str, list[float]]]:
+    """Per worker count: `pulumi up` and raw-script times over RUNS runs, and SSH commands."""
+    result: dict[int, dict[str, list[float]]] = {}
+    log = LAB / "bench-ssh.log"
     for n in worker_counts:
-        fresh_hosts(n)
-        write_stack(n)
-        result[n] = sh(pulumi("up", "--yes", "--skip-preview"))
-        sh(pulumi("destroy", "--yes", "--skip-preview"))
-        print(f"  {n} worker(s): pulumi up {result[n]:.1f} s", flush=True)
+        result[n] = {"pulumi": [], "raw": [], "ssh commands": []}
+        for _ in range(runs):
+            result[n]["raw"].append(raw_cycle(n))
+            fresh_hosts(n)
+            write_stack(n)
+            result[n]["pulumi"].append(timed_up(log))
+            result[n]["ssh commands"].append(ssh_counts(log)[1])
+            sh(pulumi("destroy", "--yes", "--skip-preview"))
+        print(f"  {n} worker(s): pulumi up {spread(result[n]['pulumi']).strip()}, raw cli "
+              f"{spread(result[n]['raw']).strip()}", flush=True)
     sh(hosts("down"))
     return result
 
 
-def plot(result: dict[int, float], path: Path) -> None:
+def plot(result: dict[int, dict[str, list[float]]], path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -110,13 +133,17 @@ def plot(result: dict[int, float], path: Path) -> None:
 
     fig, ax = plt.subplots(figsize=(6, 4))
     xs = sorted(result)
-    ax.plot(xs, [result[x] for x in xs], marker="o")
+    ax.plot(xs, [statistics.median(result[x]["pulumi"]) for x in xs], marker="o",
+            label="pulumi up")
+    ax.plot(xs, [statistics.median(result[x]["raw"]) for x in xs], marker="s", linestyle="--",
+            label="raw docker CLI script")
+    ax.legend()
     ax.set_xlabel("workers (plus 1 manager)")
-    ax.set_ylabel("pulumi up, fresh hosts to running services (s)")
+    ax.set_ylabel("fresh hosts to running services, median (s)")
     ax.set_xticks(xs)
     ax.set_ylim(bottom=0)
     ax.grid(True, alpha=0.3)
-    ax.set_title("swarmlab: pulumi up time by number of workers")
+    ax.set_title("swarmlab: build time by number of workers")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 
@@ -135,14 +162,18 @@ def main() -> int:
     args = ap.parse_args()
 
     runs: list[dict[str, float]] = []
+    counts: list[tuple[int, int]] = []
     raws: list[float] = []
     try:
         for i in range(args.runs):
             raws.append(raw_cycle())
-            runs.append(pulumi_cycle())
+            cycle, count = pulumi_cycle()
+            runs.append(cycle)
+            counts.append(count)
             print(f"run {i + 1}/{args.runs}: raw cli {raws[-1]:.1f} s, pulumi up "
                   f"{runs[-1]['pulumi up']:.1f} s", flush=True)
-        scale = {} if args.skip_scaling else scaling([int(n) for n in args.workers.split(",")])
+        scale = {} if args.skip_scaling else scaling(
+            [int(n) for n in args.workers.split(",")], args.runs)
     finally:
         subprocess.run(hosts("down"), cwd=ROOT, capture_output=True, check=False)
         subprocess.run(["pulumi", "--cwd", str(ROOT), "--non-interactive", "stack", "rm", "--yes",
@@ -157,13 +188,21 @@ def main() -> int:
              "| step | time |", "| --- | --- |"]
     lines += [f"| {step} | {value.strip()} |" for step, value in rows]
     lines += ["", f"pulumi up / raw CLI: median {statistics.median(ratios):.2f}x "
-              f"(per run: {', '.join(f'{r:.2f}' for r in ratios)})"]
+              f"(per run: {', '.join(f'{r:.2f}' for r in ratios)})",
+              f"SSH per pulumi up: {counts[0][0]} connections, {counts[0][1]} commands"]
     if scale:
-        base = scale[min(scale)]
-        lines += ["", "| workers | pulumi up | vs 1 worker |", "| --- | --- | --- |"]
-        lines += [f"| {n} | {t:.1f} s | {t / base:.2f}x |" for n, t in sorted(scale.items())]
+        base = min(scale)
+        up_base = statistics.median(scale[base]["pulumi"])
+        raw_base = statistics.median(scale[base]["raw"])
+        lines += ["", "| workers | pulumi up | vs 1 worker | raw CLI script | vs 1 worker "
+                  "| SSH commands |", "| --- | --- | --- | --- | --- | --- |"]
+        for n, r in sorted(scale.items()):
+            up, raw = statistics.median(r["pulumi"]), statistics.median(r["raw"])
+            lines.append(f"| {n} | {spread(r['pulumi']).strip()} | {up / up_base:.2f}x | "
+                         f"{spread(r['raw']).strip()} | {raw / raw_base:.2f}x | "
+                         f"{statistics.median(r['ssh commands']):.0f} |")
         plot(scale, ROOT / "bench" / "scaling.png")
-        lines += ["", "![pulumi up time by workers](scaling.png)"]
+        lines += ["", "![build time by workers](scaling.png)"]
     report = "\n".join(lines) + "\n"
     (ROOT / "bench" / "results.md").write_text("# make bench results\n\n" + report)
     print(report)

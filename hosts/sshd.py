@@ -57,9 +57,12 @@ def render_config(host: Host, hp: HostPaths, lab: LabPaths) -> str:
             "X11Forwarding no",
             "AllowTcpForwarding no",
             "AllowAgentForwarding no",
-            # No AcceptEnv: clients cannot set anything; the one variable a
-            # session needs is set here.
-            f"SetEnv DOCKER_HOST=unix://{hp.docker_socket}",
+            # No AcceptEnv: clients cannot set anything; what a session needs is
+            # set here. DOCKER_HOST: this host's own dockerd. SHLVL=1: a lab
+            # host is a fresh machine, so the shell must not run this box's
+            # ~/.bashrc (pyenv, nvm and the like cost 100+ ms of CPU per
+            # command); bash reads it for ssh commands only when SHLVL is unset.
+            f"SetEnv DOCKER_HOST=unix://{hp.docker_socket} SHLVL=1",
             "MaxStartups 100:30:200",
             "Subsystem sftp internal-sftp",
             "",

@@ -41,6 +41,7 @@ KNOWN_KEYS = {
     "macvlan": "{name, parent[, ranges]}",
     "services": "list of {name, network, node[, image, command, replicas]}",
     "singleHostDemos": "boolean",
+    "singleHostNodes": "list of host names",
     "autolock": "boolean",
     "certExpiry": "hours, such as 2160h",
     "tokenRotation": "whole number; raise it to rotate the join tokens",
@@ -133,7 +134,8 @@ class LabSpec:
     overlays: tuple[OverlaySpec, ...]
     macvlan: MacvlanSpec
     services: tuple[ServiceSpec, ...]
-    single_host_demos: bool
+    single_host_nodes: tuple[str, ...]
+    """The hosts that run the seed's single-host demos; empty when they are off."""
     hardening: HardeningSpec = HardeningSpec()
     managers: tuple[HostSpec, ...] = field(init=False)
     workers: tuple[HostSpec, ...] = field(init=False)
@@ -149,6 +151,10 @@ class LabSpec:
 
     def host(self, name: str) -> HostSpec:
         return next(h for h in self.hosts if h.name == name)
+
+    @property
+    def single_host_demos(self) -> bool:
+        return bool(self.single_host_nodes)
 
 
 def _err(key: str, value: Any, allowed: str) -> ConfigError:
@@ -421,9 +427,33 @@ def parse_spec(raw: dict[str, Any]) -> LabSpec:
         hosts=hosts, ssh=ssh, lan_subnet=str(lan), lan_gateway=str(gateway),
         endpoint_mode=endpoint_mode, image=image, overlays=overlays, macvlan=macvlan,
         services=services,
-        single_host_demos=_bool("singleHostDemos", raw.get("singleHostDemos", True)),
+        single_host_nodes=_parse_single_host_nodes(raw, hosts),
         hardening=_parse_hardening(raw),
     )
+
+
+def _parse_single_host_nodes(raw: dict[str, Any], hosts: tuple[HostSpec, ...]
+                             ) -> tuple[str, ...]:
+    """Where the single-host demos run. By default on the first two hosts: the lesson needs
+    one host, and a second one to reach the host-network server from. Every further node
+    would only repeat them (and on a small machine, seven containers a node dominate the
+    time of `pulumi up`; see bench/results.md)."""
+    if not _bool("singleHostDemos", raw.get("singleHostDemos", True)):
+        return ()
+    names = [h.name for h in hosts]
+    chosen = raw.get("singleHostNodes")
+    if chosen is None:
+        return tuple(names[:2])
+    allowed = "a non-empty list of host names from: " + ", ".join(names)
+    chosen = _expect("singleHostNodes", chosen, list, allowed)
+    if not chosen:
+        raise _err("singleHostNodes", chosen, allowed)
+    for i, name in enumerate(chosen):
+        if name not in names:
+            raise _err(f"singleHostNodes[{i}]", name, "one of the hosts: " + ", ".join(names))
+        if name in chosen[:i]:
+            raise ConfigError(f"swarmlab:singleHostNodes[{i}]: host {name!r} is listed twice")
+    return tuple(chosen)
 
 
 def _parse_hardening(raw: dict[str, Any]) -> HardeningSpec:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import shlex
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from modules.remote import RemoteError, Target, TransientError, redact, retry, run
@@ -79,12 +79,6 @@ def swarm_info(target: Target) -> dict[str, Any]:
     return dict(json.loads(out))
 
 
-def swarm_spec(target: Target) -> dict[str, Any]:
-    """The cluster's spec (managers only): autolock, CA config, raft settings."""
-    out = docker(target, ["info", "--format", "{{json .Swarm.Cluster.Spec}}"])
-    return dict(json.loads(out) or {})
-
-
 def unlock_key(target: Target) -> str:
     return docker(target, ["swarm", "unlock-key", "-q"]).strip()
 
@@ -106,7 +100,7 @@ def swarm_join(target: Target, token: str, advertise: str, manager_addr: str,
            stdin=token, timeout=timeout)
 
 
-def swarm_leave(target: Target) -> None:
+def swarm_leave(target: Target, timeout: float = 30) -> None:
     """Leave the swarm, then remove the task containers the swarm can no longer clean up."""
     try:
         docker(target, ["swarm", "leave", "--force"])
@@ -115,17 +109,40 @@ def swarm_leave(target: Target) -> None:
             raise
     # Tasks of services removed while this node was down stay behind as containers once
     # the node has left: nothing in the swarm will reconcile them any more.
-    orphans = docker(target, ["ps", "-aq", "--filter", "label=com.docker.swarm.task.id"]).split()
-    if orphans:
-        docker(target, ["rm", "--force", *orphans])
+    # dockerd may still be removing the tasks of services removed a moment ago: a container
+    # whose removal is already in progress, or already gone, is what we want; wait for those.
+    task_filter = ["ps", "-aq", "--filter", "label=com.docker.swarm.task.id"]
+    deadline = time.monotonic() + timeout
+    pause = polling_pauses()
+    while orphans := docker(target, task_filter).split():
+        result = run(target, "docker rm --force " + " ".join(map(shlex.quote, orphans)),
+                     check=False)
+        failures = [line for line in result.stderr.strip().splitlines()
+                    if "already in progress" not in line and "No such container" not in line]
+        if failures or time.monotonic() > deadline:
+            raise RemoteError(f"{target.name} ({target.address}): task containers left after "
+                              f"`docker swarm leave` cannot be removed: "
+                              f"{'; '.join(failures) or ' '.join(orphans)}")
+        time.sleep(next(pause))
 
 
 def node_inspect(manager: Target, node_id: str) -> dict[str, Any] | None:
     return inspect(manager, "node", node_id)
 
 
+def polling_pauses(first: float = 0.1, longest: float = 0.5) -> Iterator[float]:
+    """Pauses between polls: quick at first, then no more than twice a second. Every poll is
+    a docker CLI process on a manager; a lab's services are all polled at once, and on a small
+    machine a fixed 0.2 s poll spent more CPU than the tasks it waited for."""
+    pause = first
+    while True:
+        yield pause
+        pause = min(pause * 2, longest)
+
+
 def wait_node_ready(manager: Target, node_id: str, timeout: float = 60) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
+    pause = polling_pauses()
     while True:
         node = node_inspect(manager, node_id)
         if node and node["Status"]["State"] == "ready":
@@ -134,7 +151,7 @@ def wait_node_ready(manager: Target, node_id: str, timeout: float = 60) -> dict[
             state = node["Status"]["State"] if node else "unknown to the manager"
             raise RemoteError(f"node {node_id} did not become ready within {timeout:g}s "
                               f"(state: {state})")
-        time.sleep(0.2)
+        time.sleep(next(pause))
 
 
 def stale_nodes(manager: Target, hostname: str, keep_id: str) -> list[str]:
@@ -283,6 +300,7 @@ def wait_service_running(target: Target, ident: str, replicas: int,
                          timeout: float = 90) -> list[dict[str, Any]]:
     """Wait until `replicas` tasks run; fail with the task's own error otherwise."""
     deadline = time.monotonic() + timeout
+    pause = polling_pauses()
     while True:
         tasks = service_tasks(target, ident)
         running = [t for t in tasks if t.get("CurrentState", "").startswith("Running")]
@@ -293,7 +311,7 @@ def wait_service_running(target: Target, ident: str, replicas: int,
                                f"{t.get('Error', '')}".strip() for t in tasks) or "no tasks"
             raise RemoteError(f"{target.name}: service {ident} has {len(running)}/{replicas} "
                               f"running tasks after {timeout:g}s: {errors}")
-        time.sleep(0.2)
+        time.sleep(next(pause))
 
 
 def service_rm(target: Target, ident: str) -> None:

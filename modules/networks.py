@@ -15,8 +15,8 @@ from modules.targets import target_for
 class SwarmNetworksArgs:
     spec: LabSpec
     """The validated lab: overlays, macvlan parent and per-host ranges."""
-    members: list[pulumi.Resource]
-    """The swarm membership resources; networks wait until every node is in."""
+    swarm_init: pulumi.Resource
+    """The swarm's init: swarm-scoped networks are made on the leader once it is a manager."""
 
 
 class SwarmNetworks(pulumi.ComponentResource):
@@ -31,7 +31,8 @@ class SwarmNetworks(pulumi.ComponentResource):
         super().__init__("swarmlab:networks:SwarmNetworks", name, None, opts)
         spec = args.spec
         leader = target_for(spec, spec.leader)
-        after_swarm = pulumi.ResourceOptions(parent=self, depends_on=args.members)
+        # Swarm networks live in the managers' raft store: they need the init, not the joins.
+        after_swarm = pulumi.ResourceOptions(parent=self, depends_on=[args.swarm_init])
         self.by_name: dict[str, Network] = {}
         for overlay in spec.overlays:
             self.by_name[overlay.name] = Network(
@@ -54,6 +55,6 @@ class SwarmNetworks(pulumi.ComponentResource):
             f"{name}-{macvlan.name}", leader, macvlan.name, driver="macvlan", scope="swarm",
             config_from=macvlan.config_name,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[
-                *args.members, *self.macvlan_configs.values()]))
+                args.swarm_init, *self.macvlan_configs.values()]))
         self.ids = {n: net.network_id for n, net in self.by_name.items()}
         self.register_outputs({"ids": self.ids})

@@ -54,7 +54,7 @@ class SwarmInitProvider(ResourceProvider):
 
     def _outs(self, props: dict[str, Any], target: Target) -> dict[str, Any]:
         info = d.swarm_info(target)
-        spec = d.swarm_spec(target)
+        spec = (info.get("Cluster") or {}).get("Spec") or {}
         autolock = bool((spec.get("EncryptionConfig") or {}).get("AutoLockManagers"))
         return {
             **props,
@@ -95,7 +95,10 @@ class SwarmInitProvider(ResourceProvider):
             state = "inactive"
         if state != "active":
             d.swarm_init(target, props["advertise_addr"])
-        self._harden(target, props, None)
+        if state == "active" or props.get("autolock") or props.get("cert_expiry"):
+            # A new swarm already has Docker's defaults: only an adopted swarm, or one that
+            # asks for more, needs `docker swarm update` (a raft write on the critical path).
+            self._harden(target, props, None)
         outs = self._outs(props, target)
         return CreateResult(outs["cluster_id"], outs)
 
@@ -237,14 +240,19 @@ class NetworkProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         target = _target(props)
-        existing = d.network_inspect(target, props["name"])
-        if existing and _matches(existing, props):
-            net_id = existing["Id"]
-        else:
-            if existing:
-                raise RemoteError(f"{target.name}: a different network named {props['name']!r} "
-                                  "exists; remove it (`docker network rm`) and `pulumi up` again")
+        # Optimistic, as for containers: look at a network of that name only when Docker
+        # says one exists; adopt it if it is what we want.
+        try:
             net_id = d.network_create(target, props)
+        except RemoteError as err:
+            if "already exists" not in str(err):
+                raise
+            existing = d.network_inspect(target, props["name"])
+            if not existing or not _matches(existing, props):
+                raise RemoteError(f"{target.name}: a different network named {props['name']!r} "
+                                  "exists; remove it (`docker network rm`) and `pulumi up` "
+                                  "again") from None
+            net_id = existing["Id"]
         net = d.network_inspect(target, net_id)
         assert net is not None
         return CreateResult(net_id, {**props, **self._outs(target, net)})
@@ -331,11 +339,14 @@ class ServiceProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         target = _target(props)
-        existing = d.service_inspect(target, props["name"])
-        if existing:
-            service_id = existing["ID"]
-        else:
+        try:
             service_id = retry(lambda: d.docker(target, d.service_create_args(props))).strip()
+        except RemoteError as err:
+            existing = d.service_inspect(target, props["name"]) if "already exists" in str(
+                err) else None
+            if existing is None:
+                raise
+            service_id = existing["ID"]
         return CreateResult(service_id, self._outs(props, target, service_id))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -388,11 +399,20 @@ class ContainerProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         target = _target(props)
-        existing = d.container_inspect(target, props["name"])
-        if existing and not existing["State"]["Running"]:
-            d.container_rm(target, existing["Id"])
-            existing = None
-        ident = existing["Id"] if existing else d.docker(target, d.container_run_args(props)).strip()
+        # Optimistic: run first, and look for a container of that name only if Docker says
+        # the name is taken (one docker command fewer for every container of a fresh lab).
+        try:
+            ident = d.docker(target, d.container_run_args(props)).strip()
+        except RemoteError as err:
+            if "is already in use" not in str(err):
+                raise
+            existing = d.container_inspect(target, props["name"])
+            if existing and existing["State"]["Running"]:
+                ident = existing["Id"]
+            else:
+                if existing:
+                    d.container_rm(target, existing["Id"])
+                ident = d.docker(target, d.container_run_args(props)).strip()
         container = d.container_inspect(target, ident)
         assert container is not None
         return CreateResult(container["Id"], {**props, **_container_outs(container)})

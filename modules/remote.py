@@ -13,6 +13,8 @@ produces, so an error can be shown and logged as it is.
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import threading
 import time
@@ -106,6 +108,20 @@ def _connect(target: Target) -> paramiko.SSHClient:
 
 
 _connect_locks: dict[tuple, threading.Lock] = {}
+_trace_lock = threading.Lock()
+
+
+def _trace(event: str, target: Target, started: float, **fields: object) -> None:
+    """With SWARMLAB_SSH_LOG=<file>, one JSON line per SSH connect and command (secrets
+    redacted): how `make bench` counts round trips and finds where the time goes."""
+    path = os.environ.get("SWARMLAB_SSH_LOG")
+    if not path:
+        return
+    line = json.dumps({"event": event, "host": target.name, "pid": os.getpid(),
+                       "start": round(started, 3),
+                       "seconds": round(time.time() - started, 3), **fields})
+    with _trace_lock, open(path, "a", encoding="utf-8") as log:
+        log.write(redact(line) + "\n")
 
 
 def _client(target: Target) -> paramiko.SSHClient:
@@ -117,7 +133,9 @@ def _client(target: Target) -> paramiko.SSHClient:
         client = _clients.get(key)
         transport = client.get_transport() if client else None
         if client is None or transport is None or not transport.is_active():
+            started = time.time()
             client = _connect(target)
+            _trace("connect", target, started)
             with _clients_lock:
                 _clients[key] = client
         return client
@@ -136,6 +154,7 @@ def run(target: Target, command: str, *, stdin: str | None = None, check: bool =
         timeout: float | None = None) -> Result:
     """Run one shell command on the host; raise RemoteError naming host and command on failure."""
     limit = timeout or target.command_timeout
+    started = time.time()
     try:
         transport = _client(target).get_transport()
         assert transport is not None
@@ -154,6 +173,7 @@ def run(target: Target, command: str, *, stdin: str | None = None, check: bool =
     finally:
         channel.close()
     result = Result(status, out, err_out)
+    _trace("command", target, started, command=command, exit=status)
     if check and status != 0:
         raise RemoteError(
             f"{target.name} ({target.address}): `{redact(command)}` exited {status}: "

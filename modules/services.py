@@ -17,6 +17,8 @@ class SwarmServicesArgs:
     """The validated lab: services, their networks, nodes and the endpoint mode."""
     networks: dict[str, Network]
     """The swarm networks by name; services attach by network ID, never by name."""
+    membership: dict[str, pulumi.Resource]
+    """Per host, the resource that puts it in the swarm: a service waits for its node's."""
 
 
 class SwarmServices(pulumi.ComponentResource):
@@ -36,6 +38,7 @@ class SwarmServices(pulumi.ComponentResource):
                 f"{name}-{svc.name}", leader, svc.name, svc.image, list(svc.command),
                 networks=[network.network_id], constraints=[f"node.hostname=={svc.node}"],
                 endpoint_mode=spec.endpoint_mode, replicas=svc.replicas,
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[network]))
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[
+                    network, args.membership[svc.node]]))
         self.tasks = {n: s.tasks for n, s in self.by_name.items()}
         self.register_outputs({"tasks": self.tasks})

@@ -1,4 +1,4 @@
-"""The seed's single-host networks, on every node: bridge, custom bridges, host, none."""
+"""The seed's single-host networks on one node: bridge, custom bridges, host, none."""
 
 from __future__ import annotations
 

@@ -51,8 +51,9 @@ class Swarm(pulumi.ComponentResource):
                 advertise_addr=host.address, manager_addr=leader.address, role=host.role,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[self.init]),
             )
-        # What later resources wait for: every node is in the swarm.
-        self.members: list[pulumi.Resource] = [self.init, *self.joins.values()]
+        # What later resources wait for: per host, the resource that puts it in the swarm.
+        # Each waits only for the hosts it uses, so one slow join holds up nothing else.
+        self.membership: dict[str, pulumi.Resource] = {leader.name: self.init, **self.joins}
         self.nodes = {
             leader.name: {"id": self.init.node_id, "role": "manager", "address": leader.address,
                           "state": "ready"},

@@ -110,6 +110,14 @@ def test_ssh_reaches_the_hosts_docker(live_lab: LiveLab, host: str) -> None:
     assert hostname.stdout.split() == [host, f"unix://{live_lab.dir}/hosts/{host}/docker.sock"]
 
 
+def test_ssh_commands_run_in_a_clean_shell(live_lab: LiveLab) -> None:
+    # A lab host is a fresh machine: bash must not run this box's ~/.bashrc for an ssh
+    # command (it cost 130 ms a command here). sshd sets SHLVL=1, which is what stops bash
+    # from reading it; bash then counts itself, so the command sees 2 (without it, 1).
+    shell = live_lab.ssh("worker", "echo $SHLVL")
+    assert shell.stdout.strip() == "2", shell.stdout + shell.stderr
+
+
 def test_paramiko_verifies_the_host_key_by_address(live_lab: LiveLab) -> None:
     client = paramiko.SSHClient()
     client.load_host_keys(str(live_lab.dir / "known_hosts"))

@@ -1,6 +1,6 @@
 """Every `docker network` command of the seed's command table, run on the live lab.
 
-These change the lab for a moment (a scratch network, web1 on mynetwork) and put it back.
+These change the lab for a moment (a scratch network, a scratch container on mynetwork) and put it back.
 """
 
 from __future__ import annotations
@@ -25,16 +25,23 @@ def test_network_create_inspect_and_rm(lab):
 
 
 def test_network_connect_then_disconnect(lab):
+    # A scratch container, not web1: connecting a container to a user-defined network
+    # rewrites its resolv.conf for the embedded DNS for good, and web1 must stay a plain
+    # default-bridge container (test_single_host proves it cannot resolve names).
     host = lab.host("manager")
-    host.check_output("docker network connect mynetwork web1")
+    image = host.check_output("docker inspect -f '{{.Config.Image}}' web1")
+    host.check_output(f"docker run -d --name seedconnect --network bridge {image} sleep 600")
     try:
-        # Now on a user-defined network, web1 resolves app by name.
-        assert " 0% packet loss" in host.check_output("docker exec web1 ping -c 1 -W 2 app")
+        host.check_output("docker network connect mynetwork seedconnect")
+        # Now on a user-defined network, it resolves app by name.
+        assert " 0% packet loss" in host.check_output(
+            "docker exec seedconnect ping -c 1 -W 2 app")
+        host.check_output("docker network disconnect mynetwork seedconnect")
+        networks = json.loads(host.check_output(
+            "docker inspect -f '{{json .NetworkSettings.Networks}}' seedconnect"))
+        assert list(networks) == ["bridge"]
     finally:
-        host.check_output("docker network disconnect mynetwork web1")
-    networks = json.loads(host.check_output(
-        "docker inspect -f '{{json .NetworkSettings.Networks}}' web1"))
-    assert list(networks) == ["bridge"]
+        host.run("docker rm -f seedconnect")
 
 
 def test_swarm_network_is_listed_with_swarm_scope(lab):

@@ -38,7 +38,7 @@ def test_default_bridge_reaches_by_ip_but_not_by_name(node):
 
 def test_custom_bridge_resolves_names(node):
     host, _ = node
-    assert " 0% packet loss" in host.check_output("docker exec web ping -c 2 -W 2 db")
+    assert " 0% packet loss" in host.check_output("docker exec web ping -c 1 -W 2 db")
     net = json.loads(host.check_output("docker network inspect myappnet"))[0]
     assert net["Driver"] == "bridge"
     assert {c["Name"] for c in net["Containers"].values()} == {"db", "web"}

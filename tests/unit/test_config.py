@@ -42,7 +42,7 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
     ("unknown key", with_(endpointmode="vip"), "swarmlab:endpointmode: unknown key; allowed keys: "
      "hosts, sshUser, sshKeyFile, sshKnownHostsFile, sshConnectTimeout, sshCommandTimeout, "
      "lanSubnet, lanGateway, endpointMode, image, overlays, macvlan, services, singleHostDemos, "
-     "autolock, certExpiry, tokenRotation"),
+     "singleHostNodes, autolock, certExpiry, tokenRotation"),
     ("hosts not a list", with_(hosts="manager"), "swarmlab:hosts: 'manager' is not valid; "
      "allowed: a list of {name, address, role[, user]}"),
     ("empty hosts", with_(hosts=[]), "swarmlab:hosts: the list is empty; a lab needs at least "
@@ -137,6 +137,17 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
      "swarmlab:certExpiry: '90d' is not valid; allowed: hours such as 2160h (at least 1h)"),
     ("autolock not a boolean", with_(autolock="on"),
      "swarmlab:autolock: 'on' is not valid; allowed: true or false"),
+    ("single-host node unknown", with_(singleHostNodes=["manager", "worker9"]),
+     "swarmlab:singleHostNodes[1]: 'worker9' is not valid; allowed: one of the hosts: "
+     "manager, worker"),
+    ("single-host node twice", with_(singleHostNodes=["worker", "worker"]),
+     "swarmlab:singleHostNodes[1]: host 'worker' is listed twice"),
+    ("single-host nodes empty", with_(singleHostNodes=[]),
+     "swarmlab:singleHostNodes: [] is not valid; allowed: a non-empty list of host names from: "
+     "manager, worker"),
+    ("single-host nodes not a list", with_(singleHostNodes="manager"),
+     "swarmlab:singleHostNodes: 'manager' is not valid; allowed: a non-empty list of host names "
+     "from: manager, worker"),
     ("overlay named like a builtin", with_(overlays=[{"name": "host"}]),
      "swarmlab:overlays[0].name: 'host' is not valid; allowed: letters, digits, '_', '.', '-'; "
      "not bridge/host/none"),
@@ -178,6 +189,21 @@ def test_default_macvlan_ranges_are_disjoint_inside_the_subnet_and_miss_hosts() 
         assert net.subnet_of(lan)
         assert all(ipaddress.IPv4Address(h.address) not in net for h in spec.hosts)
         assert all(not net.overlaps(other) for other in ranges[i + 1:])
+
+
+THREE_HOSTS = [MANAGER, WORKER, {"name": "worker2", "address": "192.168.1.12", "role": "worker"}]
+
+
+@pytest.mark.parametrize(("changes", "nodes"), [
+    ({}, ("manager", "worker")),
+    ({"singleHostNodes": ["worker2"]}, ("worker2",)),
+    ({"singleHostNodes": ["manager", "worker", "worker2"]}, ("manager", "worker", "worker2")),
+    ({"singleHostDemos": False, "singleHostNodes": ["worker2"]}, ()),
+])
+def test_single_host_demos_run_on_the_first_two_hosts_unless_told(changes, nodes) -> None:
+    spec = parse_spec(with_(hosts=THREE_HOSTS, **changes))
+    assert spec.single_host_nodes == nodes
+    assert spec.single_host_demos is bool(nodes)
 
 
 def test_pulumi_config_map_is_decoded() -> None:

@@ -151,3 +151,37 @@ def test_single_host_demos_cover_bridge_host_none_and_custom_bridges(program):
 
     return pulumi.Output.all(*[c.container_id for demo in namespace["demos"]
                                for c in demo.containers.values()]).apply(check)
+
+
+@pytest.fixture()
+def dependencies(monkeypatch: pytest.MonkeyPatch) -> dict[str, set[str]]:
+    """Per resource name (dynamic resources and components), the names of the resources it
+    explicitly waits for (depends_on)."""
+    recorded: dict[str, set[str]] = {}
+
+    def recording(original):  # type: ignore[no-untyped-def]
+        def init(self, first, name, props=None, opts=None):  # type: ignore[no-untyped-def]
+            recorded[name] = {dep._name for dep in (opts.depends_on if opts else None) or []}
+            original(self, first, name, props, opts)
+        return init
+
+    for cls in (pulumi.dynamic.Resource, pulumi.ComponentResource):
+        monkeypatch.setattr(cls, "__init__", recording(cls.__init__))
+    return recorded
+
+
+@pulumi.runtime.test
+def test_each_resource_waits_only_for_the_hosts_it_uses(dependencies, program):
+    # Overlays need only the init; a service, its network and its own node's join; the
+    # macvlan swarm network, the init and the config networks; demos, their own host.
+    # One slow join must not hold up anything on other hosts.
+    assert dependencies["net-myoverlay"] == {"swarm-init-manager"}
+    assert dependencies["net-secure_net"] == {"swarm-init-manager"}
+    assert dependencies["net-mymacvlan"] == {"swarm-init-manager", "net-mymacvlan-config-manager",
+                                             "net-mymacvlan-config-worker"}
+    assert dependencies["net-mymacvlan-config-worker"] == set()
+    assert dependencies["svc-web"] == {"net-myoverlay", "swarm-join-worker"}
+    assert dependencies["svc-app"] == {"net-myoverlay", "swarm-init-manager"}
+    assert dependencies["swarm-join-worker"] == {"swarm-init-manager"}
+    assert dependencies["demo-manager"] == {"swarm-init-manager"}
+    assert dependencies["demo-worker"] == {"swarm-join-worker"}

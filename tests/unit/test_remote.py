@@ -91,3 +91,41 @@ def test_the_join_token_travels_on_stdin_not_in_the_command(monkeypatch):
     dockercli.swarm_join(TARGET, "SWMTKN-1-secret", "192.168.1.11", "192.168.1.10", timeout=5)
     assert "SWMTKN" not in seen["command"] and '--token "$(cat)"' in seen["command"]
     assert seen["stdin"] == "SWMTKN-1-secret"
+
+
+class LeavingHost:
+    """A host after `docker swarm leave`: dockerd is still removing some task containers."""
+
+    def __init__(self, rm_stderr: str) -> None:
+        self.containers = ["aaa", "bbb"]
+        self.rm_stderr = rm_stderr
+        self.commands: list[str] = []
+
+    def run(self, target, command, *, stdin=None, check=True, timeout=None):
+        self.commands.append(command)
+        if command.startswith("docker ps"):
+            return Result(0, "\n".join(self.containers), "")
+        if command.startswith("docker rm"):
+            stderr, self.rm_stderr = self.rm_stderr, ""
+            if not stderr:
+                self.containers = []
+            return Result(1 if stderr else 0, "", stderr)
+        return Result(0, "", "")
+
+
+def test_leave_waits_for_task_containers_docker_is_already_removing(monkeypatch):
+    host = LeavingHost("Error response from daemon: removal of container aaa is already in "
+                       "progress\nError: No such container: bbb")
+    monkeypatch.setattr(dockercli, "run", host.run)
+    monkeypatch.setattr(dockercli.time, "sleep", lambda _: None)
+    dockercli.swarm_leave(TARGET)
+    assert [c.split()[1] for c in host.commands] == ["swarm", "ps", "rm", "ps", "rm", "ps"]
+
+
+def test_leave_reports_a_task_container_that_cannot_be_removed(monkeypatch):
+    host = LeavingHost("Error response from daemon: container aaa: driver failed")
+    monkeypatch.setattr(dockercli, "run", host.run)
+    monkeypatch.setattr(dockercli.time, "sleep", lambda _: None)
+    with pytest.raises(RemoteError, match="task containers left after `docker swarm leave` "
+                       "cannot be removed: Error response from daemon: container aaa: driver"):
+        dockercli.swarm_leave(TARGET)
