@@ -154,11 +154,21 @@ def wait_node_ready(manager: Target, node_id: str, timeout: float = 60) -> dict[
         time.sleep(next(pause))
 
 
-def stale_nodes(manager: Target, hostname: str, keep_id: str) -> list[str]:
-    """IDs of down nodes with this hostname: what a node that left and joined again leaves."""
+def stale_nodes(manager: Target, hostname: str, address: str, keep_id: str) -> list[str]:
+    """IDs of the entries a node that left and joined again leaves behind: other nodes with its
+    hostname that are down, or that still show its address (the manager has not yet noticed
+    the old one is gone; one machine cannot be two nodes). A different machine that merely
+    shares the hostname (cloned VMs) has another address and stays."""
     out = docker(manager, ["node", "ls", "--filter", f"name={hostname}", "--format", "{{json .}}"])
-    return [n["ID"] for n in _json_lines(out)
-            if n.get("Hostname") == hostname and n["ID"] != keep_id and n.get("Status") == "Down"]
+    stale = []
+    for row in _json_lines(out):
+        if row.get("Hostname") != hostname or row["ID"] == keep_id:
+            continue
+        node = node_inspect(manager, row["ID"])
+        status = (node or {}).get("Status") or {}
+        if node and (status.get("State") == "down" or status.get("Addr") == address):
+            stale.append(row["ID"])
+    return stale
 
 
 def node_rm(manager: Target, node_id: str) -> None:

@@ -183,9 +183,10 @@ class SwarmJoinProvider(ResourceProvider):
         target, manager = _target(props), _target(props, "manager")
         self._join(props, target, manager)
         outs = self._outs(props, target, manager)
-        # A node that left (drift) and joined again is a new node; its old entry stays
-        # "Down" in `docker node ls` until removed.
-        for stale in d.stale_nodes(manager, outs["hostname"], outs["node_id"]):
+        # A node that left (drift) and joined again is a new node; its old entry stays in
+        # `docker node ls` (first "Ready" until the manager notices, then "Down") until removed.
+        for stale in d.stale_nodes(manager, outs["hostname"], props["advertise_addr"],
+                                   outs["node_id"]):
             d.node_rm(manager, stale)
         return CreateResult(outs["node_id"], outs)
 

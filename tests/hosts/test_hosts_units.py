@@ -94,7 +94,8 @@ def test_sshd_config_is_locked_down(tmp_path: Path) -> None:
     assert "PermitRootLogin prohibit-password" in lines
     assert "PasswordAuthentication no" in lines
     assert f"AuthorizedKeysFile {lab.public_key}" in lines
-    assert f"SetEnv DOCKER_HOST=unix://{lab.host('worker').docker_socket}" in lines
+    assert (f"SetEnv DOCKER_HOST=unix://{lab.host('worker').docker_socket} SHLVL=1"
+            in lines)
     assert not any(line.startswith("AcceptEnv") for line in lines)
 
 

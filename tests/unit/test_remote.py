@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from modules import dockercli
@@ -129,3 +131,24 @@ def test_leave_reports_a_task_container_that_cannot_be_removed(monkeypatch):
     with pytest.raises(RemoteError, match="task containers left after `docker swarm leave` "
                        "cannot be removed: Error response from daemon: container aaa: driver"):
         dockercli.swarm_leave(TARGET)
+
+
+def test_a_rejoined_nodes_old_entries_are_stale_but_a_namesake_elsewhere_is_not(monkeypatch):
+    nodes = {  # ID: (hostname, state, address)
+        "new": ("worker", "ready", "192.168.1.11"),
+        "old-ready": ("worker", "ready", "192.168.1.11"),  # the manager has not noticed yet
+        "old-down": ("worker", "down", "192.168.1.11"),
+        "namesake": ("worker", "ready", "192.168.1.50"),  # another machine, same hostname
+    }
+
+    def fake_run(target, command, *, stdin=None, check=True, timeout=None):
+        if command.startswith("docker node ls"):
+            return Result(0, "\n".join(json.dumps({"ID": i, "Hostname": h}) for i, (h, _, _)
+                                       in nodes.items()), "")
+        node_id = command.split()[3]
+        _, state, addr = nodes[node_id]
+        return Result(0, json.dumps({"ID": node_id, "Status": {"State": state, "Addr": addr}}), "")
+
+    monkeypatch.setattr(dockercli, "run", fake_run)
+    assert dockercli.stale_nodes(TARGET, "worker", "192.168.1.11", "new") == ["old-ready",
+                                                                              "old-down"]
