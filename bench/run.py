@@ -22,6 +22,8 @@ import sys
 import time
 from pathlib import Path
 
+from tools.stackfile import write_for_hosts_up
+
 ROOT = Path(__file__).resolve().parents[1]
 LAB = Path(os.environ.get("SWARMLAB_LAB_DIR", ROOT / ".lab"))
 PY = str(ROOT / ".venv" / "bin" / "python")
@@ -47,17 +49,9 @@ def hosts(*args: str) -> list[str]:
     return [PY, "-m", "hosts", *args, "--quiet"] if args[0] in ("up", "down") else [PY, "-m", "hosts", *args]
 
 
-def write_stack(workers: int) -> None:
-    """A stack for the hosts that are up: the local stack's settings, this inventory's hosts."""
-    inventory = json.loads((LAB / "inventory.json").read_text())
-    lines = ["# Written by bench/run.py for the hosts that are up; not committed.", "config:",
-             "  swarmlab:endpointMode: dnsrr", "  swarmlab:image: swarmlab/busybox:lab",
-             "  swarmlab:hosts:"]
-    for h in inventory:
-        lines += [f"    - name: {h['name']}", f"      address: {h['address']}", f"      role: {h['role']}"]
-    local = (ROOT / "stacks" / "Pulumi.local.yaml").read_text().splitlines()
-    lines += [line for line in local if line.startswith("encryptionsalt:")]
-    (ROOT / "stacks" / f"Pulumi.{BENCH_STACK}.yaml").write_text("\n".join(lines) + "\n")
+def write_stack() -> None:
+    """The bench stack for the hosts that are up (the local stack's settings), selected."""
+    write_for_hosts_up(BENCH_STACK)
     subprocess.run(["pulumi", "--cwd", str(ROOT), "--non-interactive", "stack", "select", "--create",
                     BENCH_STACK], cwd=ROOT, capture_output=True, check=True)
 
@@ -81,13 +75,11 @@ def timed_up(log: Path) -> float:
 
 def pulumi_cycle() -> tuple[dict[str, float], tuple[int, int]]:
     t: dict[str, float] = {"hosts up": fresh_hosts(1)}
-    write_stack(1)
+    write_stack()
     log = LAB / "bench-ssh.log"
     t["pulumi up"] = timed_up(log)
     counts = ssh_counts(log)
-    env = dict(os.environ, SWARMLAB_STACK=BENCH_STACK)
-    t["make validate"] = sh([PY, "-m", "pytest", "tests/lab", "-q", "-p", "no:cacheprovider",
-                             "-m", "lab and not reliability and not lifecycle"], env=env)
+    t["make validate"] = sh(["make", "-s", "validate"], env=dict(os.environ, SWARMLAB_STACK=BENCH_STACK))
     t["no-op pulumi up"] = sh(pulumi("up", "--yes", "--skip-preview"))
     t["pulumi refresh"] = sh(pulumi("refresh", "--yes", "--skip-preview"))
     t["pulumi destroy"] = sh(pulumi("destroy", "--yes", "--skip-preview"))
@@ -115,7 +107,7 @@ def scaling(worker_counts: list[int], runs: int) -> dict[int, dict[str, list[flo
         for _ in range(runs):
             result[n]["raw"].append(raw_cycle(n))
             fresh_hosts(n)
-            write_stack(n)
+            write_stack()
             result[n]["pulumi"].append(timed_up(log))
             result[n]["ssh commands"].append(ssh_counts(log)[1])
             sh(pulumi("destroy", "--yes", "--skip-preview"))

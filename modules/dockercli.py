@@ -71,6 +71,33 @@ def inspect(target: Target, kind: str, ident: str) -> dict[str, Any] | None:
     return dict(json.loads(out))
 
 
+def polls(timeout: float, first: float = 0.1, longest: float = 0.5) -> Iterator[None]:
+    """Drive a polling loop: one pass now, then more until `timeout` has passed, the pauses
+    quick at first and then no longer than `longest`. The caller returns from the loop when
+    its condition holds, and handles the timeout after it.
+
+    Why not a fixed short pause: every poll is a docker CLI process on a host, a lab polls
+    all its services at once, and on a small machine 0.2 s polls spent more CPU than the
+    tasks they waited for."""
+    deadline = time.monotonic() + timeout
+    pause = first
+    while True:
+        yield
+        if time.monotonic() >= deadline:
+            return
+        time.sleep(pause)
+        pause = min(pause * 2, longest)
+
+
+def inspect_all(target: Target, kind: str, idents: list[str]) -> list[dict[str, Any]]:
+    """`docker KIND inspect` of several objects in one command; those that do not exist (any
+    more) are left out."""
+    if not idents:
+        return []
+    out = docker(target, [kind, "inspect", *idents], check=False)
+    return list(json.loads(out or "[]"))
+
+
 # --- swarm --------------------------------------------------------------------
 
 def swarm_info(target: Target) -> dict[str, Any]:
@@ -107,51 +134,39 @@ def swarm_leave(target: Target, timeout: float = 30) -> None:
     except RemoteError as err:
         if "not part of a swarm" not in str(err):
             raise
-    # Tasks of services removed while this node was down stay behind as containers once
-    # the node has left: nothing in the swarm will reconcile them any more.
-    # dockerd may still be removing the tasks of services removed a moment ago: a container
-    # whose removal is already in progress, or already gone, is what we want; wait for those.
+    # Task containers left after the leave: those of services removed while this node was
+    # down (nothing in the swarm reconciles them any more), and those dockerd is still
+    # removing for services removed a moment ago. "Already in progress" and "No such
+    # container" are what we want; wait, bounded, until none is left.
     task_filter = ["ps", "-aq", "--filter", "label=com.docker.swarm.task.id"]
-    deadline = time.monotonic() + timeout
-    pause = polling_pauses()
-    while orphans := docker(target, task_filter).split():
+    orphans: list[str] = []
+    for _ in polls(timeout):
+        orphans = docker(target, task_filter).split()
+        if not orphans:
+            return
         result = run(target, "docker rm --force " + " ".join(map(shlex.quote, orphans)),
                      check=False)
         failures = [line for line in result.stderr.strip().splitlines()
                     if "already in progress" not in line and "No such container" not in line]
-        if failures or time.monotonic() > deadline:
+        if failures:
             raise RemoteError(f"{target.name} ({target.address}): task containers left after "
-                              f"`docker swarm leave` cannot be removed: "
-                              f"{'; '.join(failures) or ' '.join(orphans)}")
-        time.sleep(next(pause))
+                              f"`docker swarm leave` cannot be removed: {'; '.join(failures)}")
+    raise RemoteError(f"{target.name} ({target.address}): task containers still there "
+                      f"{timeout:g}s after `docker swarm leave`: {' '.join(orphans)}")
 
 
 def node_inspect(manager: Target, node_id: str) -> dict[str, Any] | None:
     return inspect(manager, "node", node_id)
 
 
-def polling_pauses(first: float = 0.1, longest: float = 0.5) -> Iterator[float]:
-    """Pauses between polls: quick at first, then no more than twice a second. Every poll is
-    a docker CLI process on a manager; a lab's services are all polled at once, and on a small
-    machine a fixed 0.2 s poll spent more CPU than the tasks it waited for."""
-    pause = first
-    while True:
-        yield pause
-        pause = min(pause * 2, longest)
-
-
 def wait_node_ready(manager: Target, node_id: str, timeout: float = 60) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    pause = polling_pauses()
-    while True:
+    node = None
+    for _ in polls(timeout):
         node = node_inspect(manager, node_id)
         if node and node["Status"]["State"] == "ready":
             return node
-        if time.monotonic() > deadline:
-            state = node["Status"]["State"] if node else "unknown to the manager"
-            raise RemoteError(f"node {node_id} did not become ready within {timeout:g}s "
-                              f"(state: {state})")
-        time.sleep(next(pause))
+    state = node["Status"]["State"] if node else "unknown to the manager"
+    raise RemoteError(f"node {node_id} did not become ready within {timeout:g}s (state: {state})")
 
 
 def stale_nodes(manager: Target, hostname: str, address: str, keep_id: str) -> list[str]:
@@ -159,16 +174,11 @@ def stale_nodes(manager: Target, hostname: str, address: str, keep_id: str) -> l
     hostname that are down, or that still show its address (the manager has not yet noticed
     the old one is gone; one machine cannot be two nodes). A different machine that merely
     shares the hostname (cloned VMs) has another address and stays."""
-    out = docker(manager, ["node", "ls", "--filter", f"name={hostname}", "--format", "{{json .}}"])
-    stale = []
-    for row in _json_lines(out):
-        if row.get("Hostname") != hostname or row["ID"] == keep_id:
-            continue
-        node = node_inspect(manager, row["ID"])
-        status = (node or {}).get("Status") or {}
-        if node and (status.get("State") == "down" or status.get("Addr") == address):
-            stale.append(row["ID"])
-    return stale
+    others = [i for i in docker(manager, ["node", "ls", "-q", "--filter", f"name={hostname}"]).split()
+              if i != keep_id]
+    return [node["ID"] for node in inspect_all(manager, "node", others)
+            if node["Description"]["Hostname"] == hostname
+            and (node["Status"]["State"] == "down" or node["Status"].get("Addr") == address)]
 
 
 def node_rm(manager: Target, node_id: str) -> None:
@@ -212,66 +222,45 @@ def network_inspect(target: Target, ident: str) -> dict[str, Any] | None:
     return inspect(target, "network", ident)
 
 
-def networks_inspect(target: Target, names: list[str]) -> list[dict[str, Any]]:
-    """Inspect several networks in one command; those that do not exist are left out."""
-    out = docker(target, ["network", "inspect", *names], check=False)
-    return list(json.loads(out or "[]"))
-
-
 def network_create(target: Target, props: dict[str, Any]) -> str:
     return retry(lambda: docker(target, network_create_args(props))).strip()
 
 
 def network_rm(target: Target, ident: str, timeout: float = 30) -> None:
-    """Remove a network; tasks of a just-removed service may still hold it for a moment."""
-    deadline = time.monotonic() + timeout
-    while True:
+    """Remove a network; tasks of a just-removed service may still hold it for a moment (the
+    swarm network built from a config network is torn down on the node asynchronously)."""
+    last_error: RemoteError | None = None
+    for _ in polls(timeout, first=0.25):
         try:
             docker(target, ["network", "rm", ident])
             return
-        except TransientError:
-            if time.monotonic() > deadline:
+        except RemoteError as err:
+            if not_found(err):
+                return
+            if not isinstance(err, TransientError) and "is in use" not in str(err):
                 raise
-            time.sleep(0.25)
-        except RemoteError as err:
-            if not_found(err):
-                return
-            if "is in use" in str(err) and time.monotonic() < deadline:
-                # The swarm network built from this config network is torn down on the
-                # node asynchronously, after its last task there is gone.
-                if not networks_built_from(target, ident):
-                    leaked_config_reference(target, ident, deadline)
-                time.sleep(0.25)
-                continue
-            raise
+            last_error = err
+    assert last_error is not None
+    if "is in use" in str(last_error) and leaked_config_reference(target, ident):
+        raise RemoteError(
+            f"{target.name} ({target.address}): dockerd still counts config-only network "
+            f"{ident[:12]} as in use although no network is built from it. This is Docker's "
+            "reference-count leak (moby/moby#35101): it happens when dockerd restarts while a "
+            "macvlan task runs. Docker offers no way to release it; on the one-box hosts "
+            "`python -m hosts down` removes it with the host; on other hosts remove it after "
+            "`docker swarm leave` by restarting dockerd with a clean network store, then "
+            "`pulumi state delete` this resource")
+    raise last_error
 
 
-def networks_built_from(target: Target, config_ident: str) -> list[str]:
-    config = network_inspect(target, config_ident)
-    if config is None:
-        return []
+def leaked_config_reference(target: Target, ident: str) -> bool:
+    """A config-only network that dockerd calls in use while no network is built from it."""
+    config = network_inspect(target, ident)
+    if config is None or not config.get("ConfigOnly"):
+        return False
     all_ids = docker(target, ["network", "ls", "-q"]).split()
-    return [net["Name"] for net in networks_inspect(target, all_ids)
-            if (net.get("ConfigFrom") or {}).get("Network") == config["Name"]]
-
-
-def leaked_config_reference(target: Target, ident: str, deadline: float) -> None:
-    """Give the node until the deadline; then name Docker's reference-count leak and the fix."""
-    while time.monotonic() < deadline:
-        time.sleep(0.5)
-        try:
-            docker(target, ["network", "rm", ident])
-            return
-        except RemoteError as err:
-            if not_found(err):
-                return
-    raise RemoteError(
-        f"{target.name} ({target.address}): dockerd still counts config-only network {ident[:12]} "
-        "as in use although no network is built from it. This is Docker's reference-count leak "
-        "(moby/moby#35101): it happens when dockerd restarts while a macvlan task runs. Docker "
-        "offers no way to release it; on the one-box hosts `python -m hosts down` removes it with "
-        f"the host; on other hosts remove it after `docker swarm leave` by restarting dockerd "
-        f"with a clean network store, then `pulumi state delete` this resource")
+    return not any((net.get("ConfigFrom") or {}).get("Network") == config["Name"]
+                   for net in inspect_all(target, "network", all_ids))
 
 
 # --- services -------------------------------------------------------------------
@@ -296,6 +285,10 @@ def service_create_args(props: dict[str, Any]) -> list[str]:
     return args
 
 
+def service_create(target: Target, props: dict[str, Any]) -> str:
+    return retry(lambda: docker(target, service_create_args(props))).strip()
+
+
 def service_inspect(target: Target, ident: str) -> dict[str, Any] | None:
     return inspect(target, "service", ident)
 
@@ -309,19 +302,17 @@ def service_tasks(target: Target, ident: str) -> list[dict[str, Any]]:
 def wait_service_running(target: Target, ident: str, replicas: int,
                          timeout: float = 90) -> list[dict[str, Any]]:
     """Wait until `replicas` tasks run; fail with the task's own error otherwise."""
-    deadline = time.monotonic() + timeout
-    pause = polling_pauses()
-    while True:
+    tasks: list[dict[str, Any]] = []
+    running: list[dict[str, Any]] = []
+    for _ in polls(timeout):
         tasks = service_tasks(target, ident)
         running = [t for t in tasks if t.get("CurrentState", "").startswith("Running")]
         if len(running) >= replicas:
             return running
-        if time.monotonic() > deadline:
-            errors = "; ".join(f"{t.get('Name')} on {t.get('Node')}: {t.get('CurrentState')} "
-                               f"{t.get('Error', '')}".strip() for t in tasks) or "no tasks"
-            raise RemoteError(f"{target.name}: service {ident} has {len(running)}/{replicas} "
-                              f"running tasks after {timeout:g}s: {errors}")
-        time.sleep(next(pause))
+    errors = "; ".join(f"{t.get('Name')} on {t.get('Node')}: {t.get('CurrentState')} "
+                       f"{t.get('Error', '')}".strip() for t in tasks) or "no tasks"
+    raise RemoteError(f"{target.name}: service {ident} has {len(running)}/{replicas} "
+                      f"running tasks after {timeout:g}s: {errors}")
 
 
 def service_rm(target: Target, ident: str) -> None:

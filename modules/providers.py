@@ -340,11 +340,14 @@ class ServiceProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         target = _target(props)
+        # Optimistic, as for networks and containers: adopt a service of that name only
+        # when Docker says one exists.
         try:
-            service_id = retry(lambda: d.docker(target, d.service_create_args(props))).strip()
+            service_id = d.service_create(target, props)
         except RemoteError as err:
-            existing = d.service_inspect(target, props["name"]) if "already exists" in str(
-                err) else None
+            if "already exists" not in str(err):
+                raise
+            existing = d.service_inspect(target, props["name"])
             if existing is None:
                 raise
             service_id = existing["ID"]

@@ -22,7 +22,7 @@ def attachments(spec: LabSpec, network_names: list[str]) -> dict[str, list[dict[
         target = Target.from_dict(target_for(spec, spec.host(host_name)))
         found: list[tuple[str, dict[str, str]]] = []
         # One round trip per host for all networks (a network missing there is just absent).
-        for net in d.networks_inspect(target, network_names):
+        for net in d.inspect_all(target, "network", network_names):
             net_name = net["Name"]
             for entry in (net.get("Containers") or {}).values():
                 name = entry.get("Name", "")

@@ -74,10 +74,10 @@ if [ ! -x "$bin/pulumi-language-python-exec" ]; then
   say "installed pulumi-language-python-exec from sdk/v3@v$PULUMI_VERSION"
 fi
 
-# 3. The Docker provider plugin: a real attempt each time it is missing. The
-#    module proxy reachable here refuses it; the lab then uses its Python
-#    dynamic providers (modules/dockerops.py), and says so.
-# The refusal is remembered for a day, so a cached `make tools` stays instant.
+# 3. The Docker provider plugin: a real attempt whenever it is missing; a refusal is
+#    remembered for a day, so a cached `make tools` stays instant. The module proxy
+#    reachable here refuses it; the lab then uses its Python dynamic providers
+#    (modules/providers.py), and says so.
 if [ ! -x "$bin/pulumi-resource-docker" ] && \
    [ -z "$(find "$tools_dir/docker-provider.unavailable" -mmin -1440 2>/dev/null)" ]; then
   if ! out=$(cd "$tmp" && go mod download -json \

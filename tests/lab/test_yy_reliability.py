@@ -14,7 +14,8 @@ import time
 import pytest
 from labtools import FAULTS_SURVIVED, ROOT, STACK, hosts_tool, lab_env, pulumi, stop_daemon
 
-from modules.remote import RemoteError, forget, run
+from modules.dockercli import docker, polls
+from modules.remote import RemoteError, forget, retry, run
 
 pytestmark = [pytest.mark.lab, pytest.mark.reliability]
 
@@ -38,20 +39,13 @@ def fresh_lab_afterwards(lab):
 
 def wait_no_containers(host, timeout: float = 30) -> bool:
     """Docker removes a removed service's task containers asynchronously: wait for it, bounded."""
-    deadline = time.monotonic() + timeout
-    while host.check_output("docker ps -aq"):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.5)
-    return True
+    return any(not host.check_output("docker ps -aq") for _ in polls(timeout))
 
 
-def _leave(host, timeout: float = 30) -> None:
-    """`docker swarm leave --force`; a dockerd that restarted a moment ago may time out once."""
-    deadline = time.monotonic() + timeout
-    while (out := host.run("docker swarm leave --force")).rc != 0:
-        assert "context deadline exceeded" in out.stderr and time.monotonic() < deadline, out.stderr
-        time.sleep(1)
+def _leave(target) -> None:
+    """`docker swarm leave --force`, as a user types it. A dockerd that restarted a moment ago
+    answers "context deadline exceeded" at first: retried as the provider retries it."""
+    retry(lambda: docker(target, ["swarm", "leave", "--force"]), attempts=5, delay=1.0)
 
 
 def _converge(lab) -> None:
@@ -155,7 +149,7 @@ def test_removed_container_and_network_are_detected_and_recreated(lab):
 
 
 def test_worker_that_left_the_swarm_is_joined_again(lab):
-    _leave(lab.host("worker"))
+    _leave(lab.target("worker"))
     assert "swarm-join-worker" in _refresh_detects_drift()
     _converge(lab)
     rows = lab.host("manager").check_output("docker node ls --format '{{.Hostname}} {{.Status}}'")
@@ -240,7 +234,7 @@ def test_wrong_host_key_is_refused(lab, tmp_path):
 def test_pending_join_is_reset_and_the_node_joins_again(lab):
     """A join that timed out leaves the node 'pending'; the next up leaves and rejoins."""
     worker = lab.host("worker")
-    _leave(worker)
+    _leave(lab.target("worker"))
     token = lab.host("manager").check_output("docker swarm join-token -q worker")
     # Join towards a lab address with no manager behind it, and give up after 3 s.
     run(lab.target("worker"),

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 import testinfra
-import yaml
 
 from tests.lab.labtools import stop_daemon
+from tools.stackfile import write_for_hosts_up
 
 pytestmark = pytest.mark.scale
 
@@ -49,20 +49,13 @@ def _hosts(*args: str) -> None:
 
 
 def _write_stack(inventory: list[dict[str, Any]]) -> Path:
-    local = yaml.safe_load((ROOT / "stacks" / "Pulumi.local.yaml").read_text())
-    config = {
-        "swarmlab:hosts": [{k: h[k] for k in ("name", "address", "role")} for h in inventory],
-        "swarmlab:endpointMode": "dnsrr",
-        "swarmlab:image": "swarmlab/busybox:lab",
+    return write_for_hosts_up(STACK, {
         "swarmlab:singleHostDemos": False,
         # One web server pinned to every node, so names resolve across all of them.
         "swarmlab:services": [{"name": f"svc-{h['name']}", "network": "myoverlay", "node": h["name"],
                                "command": ["httpd", "-f", "-p", "80", "-h", "/www"]}
                               for h in inventory],
-    }
-    path = ROOT / "stacks" / f"Pulumi.{STACK}.yaml"
-    path.write_text(yaml.safe_dump({"config": config, "encryptionsalt": local["encryptionsalt"]}))
-    return path
+    })
 
 
 @pytest.fixture(scope="module")

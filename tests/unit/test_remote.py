@@ -143,12 +143,32 @@ def test_a_rejoined_nodes_old_entries_are_stale_but_a_namesake_elsewhere_is_not(
 
     def fake_run(target, command, *, stdin=None, check=True, timeout=None):
         if command.startswith("docker node ls"):
-            return Result(0, "\n".join(json.dumps({"ID": i, "Hostname": h}) for i, (h, _, _)
-                                       in nodes.items()), "")
-        node_id = command.split()[3]
-        _, state, addr = nodes[node_id]
-        return Result(0, json.dumps({"ID": node_id, "Status": {"State": state, "Addr": addr}}), "")
+            return Result(0, "\n".join(nodes), "")
+        asked = command.split()[3:]  # docker node inspect ID...: one command for all of them
+        return Result(0, json.dumps([{"ID": i, "Description": {"Hostname": nodes[i][0]},
+                                      "Status": {"State": nodes[i][1], "Addr": nodes[i][2]}}
+                                     for i in asked]), "")
 
     monkeypatch.setattr(dockercli, "run", fake_run)
     assert dockercli.stale_nodes(TARGET, "worker", "192.168.1.11", "new") == ["old-ready",
                                                                               "old-down"]
+
+
+@pytest.mark.parametrize(("config_only", "message"), [
+    (True, "reference-count leak \\(moby/moby#35101\\)"),
+    (False, "network mynetwork is in use"),  # a user's container: not Docker's leak
+])
+def test_a_network_still_in_use_is_blamed_on_dockers_leak_only_if_config_only(
+        monkeypatch, config_only, message):
+    def fake_run(target, command, *, stdin=None, check=True, timeout=None):
+        if command.startswith("docker network rm"):
+            return Result(1, "", "Error response from daemon: network mynetwork is in use")
+        if command.startswith("docker network ls"):
+            return Result(0, "aaa\n", "")
+        if command.startswith("docker network inspect aaa"):
+            return Result(0, json.dumps([{"Name": "other", "ConfigFrom": {"Network": ""}}]), "")
+        return Result(0, json.dumps({"Name": "mynetwork", "ConfigOnly": config_only}), "")
+
+    monkeypatch.setattr(dockercli, "run", fake_run)
+    with pytest.raises(RemoteError, match=message):
+        dockercli.network_rm(TARGET, "mynetwork", timeout=0)

@@ -17,48 +17,19 @@ the virtualenv).
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
-import types
 from concurrent import futures
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import grpc
 from google.protobuf import empty_pb2
-
-
-def _load_protocol_stubs() -> tuple[Any, Any, Any]:
-    """The SDK's generated gRPC stubs, without running the SDK's package __init__.
-
-    Why: `import pulumi` loads the whole SDK (automation API, mocks, every proto) in about
-    0.3 s, and the engine starts this host twice for every pulumi command. The stubs need
-    only their own package paths, so the packages are registered as bare namespaces first.
-    This process never uses the SDK itself: the program runs in its own interpreter.
-    """
-    found = importlib.util.find_spec("pulumi")
-    if found is None or not found.submodule_search_locations:
-        raise RuntimeError("the pulumi Python SDK is not installed: run `make deps`")
-    root = Path(next(iter(found.submodule_search_locations)))
-    for name, path in (("pulumi", root), ("pulumi.runtime", root / "runtime"),
-                       ("pulumi.runtime.proto", root / "runtime" / "proto")):
-        package = types.ModuleType(name)
-        package.__path__ = [str(path)]
-        sys.modules[name] = package
-    from pulumi.runtime.proto import language_pb2, language_pb2_grpc, plugin_pb2
-
-    return language_pb2, language_pb2_grpc, plugin_pb2
-
-
-if TYPE_CHECKING:
-    from pulumi.runtime.proto import language_pb2, language_pb2_grpc, plugin_pb2
-else:
-    language_pb2, language_pb2_grpc, plugin_pb2 = _load_protocol_stubs()
+from pulumi.runtime.proto import language_pb2, language_pb2_grpc, plugin_pb2
 
 # The exit code pulumi-language-python-exec uses after it printed an error
 # the user can act on: the engine must not print a second, generic error.
