@@ -181,6 +181,14 @@ def stale_nodes(manager: Target, hostname: str, address: str, keep_id: str) -> l
             and (node["Status"]["State"] == "down" or node["Status"].get("Addr") == address)]
 
 
+def wait_node_down(manager: Target, node_id: str, timeout: float = 30) -> None:
+    """Wait, bounded, until the manager marks a node down (or has forgotten it)."""
+    for _ in polls(timeout):
+        node = node_inspect(manager, node_id)
+        if node is None or node["Status"]["State"] == "down":
+            return
+
+
 def node_rm(manager: Target, node_id: str) -> None:
     try:
         retry(lambda: docker(manager, ["node", "rm", "--force", node_id]))

@@ -187,6 +187,10 @@ class SwarmJoinProvider(ResourceProvider):
         # `docker node ls` (first "Ready" until the manager notices, then "Down") until removed.
         for stale in d.stale_nodes(manager, outs["hostname"], props["advertise_addr"],
                                    outs["node_id"]):
+            # Not while the manager still counts it ready: the old entry shares the new
+            # node's address, and removing it then once left the overlay unable to reach
+            # the new node's tasks for over a minute. Heartbeats mark it down within seconds.
+            d.wait_node_down(manager, stale)
             d.node_rm(manager, stale)
         return CreateResult(outs["node_id"], outs)
 
