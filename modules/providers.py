@@ -15,6 +15,8 @@ inputs that force a replacement.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 import pulumi
@@ -33,6 +35,18 @@ from modules.remote import RemoteError, Target, retry
 
 def _target(props: dict[str, Any], key: str = "target") -> Target:
     return Target.from_dict(props[key])
+
+
+ReadMethod = Callable[[Any, str, dict[str, Any]], ReadResult]
+
+
+def _settling(read: ReadMethod) -> ReadMethod:
+    """Reads only look, so a transient answer (a dockerd that came back a moment ago, a swarm
+    still electing) is retried, bounded, instead of failing the whole refresh."""
+    @functools.wraps(read)
+    def settled(self: Any, id_: str, props: dict[str, Any]) -> ReadResult:
+        return retry(lambda: read(self, id_, props), attempts=5, delay=1.0)
+    return settled
 
 
 def _diff(olds: dict[str, Any], news: dict[str, Any], replace_keys: tuple[str, ...],
@@ -102,6 +116,7 @@ class SwarmInitProvider(ResourceProvider):
         outs = self._outs(props, target)
         return CreateResult(outs["cluster_id"], outs)
 
+    @_settling
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         target = _target(props)
         info = d.swarm_info(target)
@@ -194,6 +209,7 @@ class SwarmJoinProvider(ResourceProvider):
             d.node_rm(manager, stale)
         return CreateResult(outs["node_id"], outs)
 
+    @_settling
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         target, manager = _target(props), _target(props, "manager")
         info = d.swarm_info(target)
@@ -262,6 +278,7 @@ class NetworkProvider(ResourceProvider):
         assert net is not None
         return CreateResult(net_id, {**props, **self._outs(target, net)})
 
+    @_settling
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         target = _target(props)
         net = d.network_inspect(target, id_)
@@ -357,6 +374,7 @@ class ServiceProvider(ResourceProvider):
             service_id = existing["ID"]
         return CreateResult(service_id, self._outs(props, target, service_id))
 
+    @_settling
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         target = _target(props)
         service = d.service_inspect(target, id_)
@@ -425,6 +443,7 @@ class ContainerProvider(ResourceProvider):
         assert container is not None
         return CreateResult(container["Id"], {**props, **_container_outs(container)})
 
+    @_settling
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         container = d.container_inspect(_target(props), id_)
         if container is None:

@@ -108,6 +108,13 @@ def _connect(target: Target) -> paramiko.SSHClient:
 
 
 _connect_locks: dict[tuple, threading.Lock] = {}
+
+# sshd refuses more than MaxSessions (OpenSSH default 10) channels open at once on one
+# connection, and a refused channel used to drop the shared connection under every command in
+# flight. A parallel refresh on the manager opens that many, so commands to one host wait for
+# a free session instead, a few below the default limit.
+SESSIONS_PER_HOST = 8
+_session_slots: dict[tuple, threading.BoundedSemaphore] = {}
 _trace_lock = threading.Lock()
 
 
@@ -124,8 +131,18 @@ def _trace(event: str, target: Target, started: float, **fields: object) -> None
         log.write(redact(line) + "\n")
 
 
+def _key(target: Target) -> tuple:
+    return (target.address, target.port, target.user, target.key_file, target.known_hosts_file)
+
+
+def _slots(target: Target) -> threading.BoundedSemaphore:
+    with _clients_lock:
+        return _session_slots.setdefault(_key(target),
+                                         threading.BoundedSemaphore(SESSIONS_PER_HOST))
+
+
 def _client(target: Target) -> paramiko.SSHClient:
-    key = (target.address, target.port, target.user, target.key_file, target.known_hosts_file)
+    key = _key(target)
     with _clients_lock:
         host_lock = _connect_locks.setdefault(key, threading.Lock())
     # One lock per host: connecting to one host never waits for the handshake with another.
@@ -143,9 +160,8 @@ def _client(target: Target) -> paramiko.SSHClient:
 
 def forget(target: Target) -> None:
     """Drop a cached connection (after the host went away or restarted)."""
-    key = (target.address, target.port, target.user, target.key_file, target.known_hosts_file)
     with _clients_lock:
-        client = _clients.pop(key, None)
+        client = _clients.pop(_key(target), None)
     if client:
         client.close()
 
@@ -155,23 +171,8 @@ def run(target: Target, command: str, *, stdin: str | None = None, check: bool =
     """Run one shell command on the host; raise RemoteError naming host and command on failure."""
     limit = timeout or target.command_timeout
     started = time.time()
-    try:
-        transport = _client(target).get_transport()
-        assert transport is not None
-        channel = transport.open_session(timeout=target.connect_timeout)
-    except (paramiko.SSHException, EOFError, OSError) as err:
-        forget(target)
-        raise TransientError(f"{target.name} ({target.address}): SSH session failed: {err}") from None
-    channel.settimeout(limit)
-    try:
-        channel.exec_command(command)
-        if stdin is not None:
-            channel.sendall(stdin.encode())
-        channel.shutdown_write()
-        out, err_out = _drain(channel, limit, target, command)
-        status = channel.recv_exit_status()
-    finally:
-        channel.close()
+    with _slots(target):
+        status, out, err_out = _session(target, command, stdin, limit)
     result = Result(status, out, err_out)
     _trace("command", target, started, command=command, exit=status)
     if check and status != 0:
@@ -180,6 +181,33 @@ def run(target: Target, command: str, *, stdin: str | None = None, check: bool =
             f"{redact(err_out.strip() or out.strip())}"
         )
     return result
+
+
+def _session(target: Target, command: str, stdin: str | None, limit: float
+             ) -> tuple[int, str, str]:
+    """One command on its own channel of the host's shared connection."""
+    transport = None
+    try:
+        transport = _client(target).get_transport()
+        assert transport is not None
+        channel = transport.open_session(timeout=target.connect_timeout)
+        channel.settimeout(limit)
+        try:
+            channel.exec_command(command)
+            if stdin is not None:
+                channel.sendall(stdin.encode())
+            channel.shutdown_write()
+            out, err_out = _drain(channel, limit, target, command)
+            return channel.recv_exit_status(), out, err_out
+        finally:
+            channel.close()
+    except (paramiko.SSHException, EOFError, OSError) as err:
+        # Only a dead connection is dropped: a channel refused on a live one must not take
+        # down the other commands in flight on it.
+        if transport is None or not transport.is_active():
+            forget(target)
+        raise TransientError(f"{target.name} ({target.address}): SSH session failed: "
+                             f"{err or type(err).__name__}") from None
 
 
 def _drain(channel: paramiko.Channel, limit: float, target: Target, command: str

@@ -72,3 +72,18 @@ def kernel_features(lab: Lab) -> dict[str, dict[str, bool]]:
         checks = check_host(h["name"])["checks"]
         features[h["name"]] = {name: bool(c["ok"]) for name, c in checks.items()}
     return features
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """When a lab test fails, keep each host's dockerd log (hosts down deletes them) in
+    .lab/failures/<test>/, so a flake seen once in CI can be read afterwards."""
+    report = yield
+    if report.failed and item.get_closest_marker("lab") is not None:
+        kept = LAB / "failures" / item.name.replace("/", "_")
+        for log in sorted(LAB.glob("hosts/*/dockerd.log")):
+            kept.mkdir(parents=True, exist_ok=True)
+            (kept / f"{log.parent.name}-dockerd.log").write_bytes(log.read_bytes())
+        if kept.is_dir():
+            report.sections.append(("dockerd logs kept", str(kept)))
+    return report

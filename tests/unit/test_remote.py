@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 
 import pytest
 
 from modules import dockercli
-from modules.remote import RemoteError, Result, Target, TransientError, redact, retry
+from modules.remote import RemoteError, Result, Target, TransientError, redact, retry, run
 
 TARGET = Target(name="worker", address="192.168.1.11", user="root", key_file="k",
                 known_hosts_file="kh")
@@ -172,3 +174,87 @@ def test_a_network_still_in_use_is_blamed_on_dockers_leak_only_if_config_only(
     monkeypatch.setattr(dockercli, "run", fake_run)
     with pytest.raises(RemoteError, match=message):
         dockercli.network_rm(TARGET, "mynetwork", timeout=0)
+
+
+def test_a_read_retries_a_dockerd_that_came_back_a_moment_ago(monkeypatch):
+    from modules import providers
+
+    answers = [TransientError("worker (192.168.1.11): context deadline exceeded"),
+               {"Id": "c1", "Name": "/web1", "State": {"Running": True}}]
+
+    def container_inspect(target, ident):
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    monkeypatch.setattr(providers.d, "container_inspect", container_inspect)
+    monkeypatch.setattr("modules.remote.time.sleep", lambda _: None)
+    props = {"target": TARGET.as_dict()}
+    result = providers.ContainerProvider().read("c1", props)
+    assert result.id == "c1" and not answers
+
+
+def test_a_read_does_not_retry_a_real_error(monkeypatch):
+    from modules import providers
+
+    calls = []
+
+    def container_inspect(target, ident):
+        calls.append(ident)
+        raise RemoteError("worker (192.168.1.11): permission denied")
+
+    monkeypatch.setattr(providers.d, "container_inspect", container_inspect)
+    with pytest.raises(RemoteError, match="permission denied"):
+        providers.ContainerProvider().read("c1", {"target": TARGET.as_dict()})
+    assert calls == ["c1"]
+
+
+def test_commands_to_one_host_share_at_most_sessions_per_host_channels(monkeypatch):
+    from modules import remote
+
+    open_now, most = [0], [0]
+    lock = threading.Lock()
+
+    def session(target, command, stdin, limit):
+        with lock:
+            open_now[0] += 1
+            most[0] = max(most[0], open_now[0])
+        time.sleep(0.02)
+        with lock:
+            open_now[0] -= 1
+        return 0, "", ""
+
+    monkeypatch.setattr(remote, "_session", session)
+    threads = [threading.Thread(target=run, args=(TARGET, "true")) for _ in range(30)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert most[0] == remote.SESSIONS_PER_HOST < 10  # below OpenSSH's default MaxSessions
+
+
+class RefusingTransport:
+    """A live connection whose sshd refuses one more channel (MaxSessions reached)."""
+
+    def is_active(self) -> bool:
+        return True
+
+    def open_session(self, timeout=None):
+        import paramiko
+        raise paramiko.ChannelException(2, "Connect failed")
+
+
+def test_a_refused_channel_is_transient_and_keeps_the_shared_connection(monkeypatch):
+    from modules import remote
+
+    class Client:
+        def get_transport(self):
+            return RefusingTransport()
+
+    forgotten = []
+    monkeypatch.setattr(remote, "_client", lambda target: Client())
+    monkeypatch.setattr(remote, "forget", forgotten.append)
+    with pytest.raises(TransientError, match=r"worker .* SSH session failed: .*Connect failed"):
+        run(TARGET, "docker info")
+    assert forgotten == []
