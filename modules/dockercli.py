@@ -33,6 +33,11 @@ TRANSIENT_MARKERS = (
 )
 
 
+class DaemonDownError(TransientError):
+    """dockerd does not answer at all: transient while it restarts, but a read gains nothing
+    by waiting for a daemon that is simply stopped."""
+
+
 def docker(target: Target, args: Iterable[str], *, stdin: str | None = None,
            check: bool = True, timeout: float | None = None) -> str:
     """Run `docker ARGS` on the host and return stdout; transient daemon errors are marked."""
@@ -43,6 +48,7 @@ def docker(target: Target, args: Iterable[str], *, stdin: str | None = None,
         error_type = TransientError if any(m in message for m in TRANSIENT_MARKERS) else RemoteError
         hint = ""
         if "Cannot connect to the Docker daemon" in message:
+            error_type = DaemonDownError
             hint = (f"; dockerd is not running on {target.name}: start it (one-box hosts: "
                     "`python -m hosts up`) and run `pulumi up` again")
         raise error_type(f"{target.name} ({target.address}): `{redact(command)}` failed: "
@@ -101,8 +107,10 @@ def inspect_all(target: Target, kind: str, idents: list[str]) -> list[dict[str, 
 # --- swarm --------------------------------------------------------------------
 
 def swarm_info(target: Target) -> dict[str, Any]:
-    """`docker info`'s Swarm section: LocalNodeState, NodeID, Cluster (managers only) ..."""
-    out = retry(lambda: docker(target, ["info", "--format", "{{json .Swarm}}"]))
+    """`docker info`'s Swarm section: LocalNodeState, NodeID, Cluster (managers only) ...
+    Not retried here: the caller retries, once, at its own level (a provider's read as a
+    whole, a join attempt), so transient answers are never retried twice over."""
+    out = docker(target, ["info", "--format", "{{json .Swarm}}"])
     return dict(json.loads(out))
 
 

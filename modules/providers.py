@@ -42,11 +42,30 @@ ReadMethod = Callable[[Any, str, dict[str, Any]], ReadResult]
 
 def _settling(read: ReadMethod) -> ReadMethod:
     """Reads only look, so a transient answer (a dockerd that came back a moment ago, a swarm
-    still electing) is retried, bounded, instead of failing the whole refresh."""
+    still electing) is retried, bounded, instead of failing the whole refresh. A dockerd that
+    does not answer at all is reported at once: waiting would only delay the message."""
+    def attempt(self: Any, id_: str, props: dict[str, Any]) -> ReadResult:
+        try:
+            return read(self, id_, props)
+        except d.DaemonDownError as err:
+            raise RemoteError(str(err)) from None
+
     @functools.wraps(read)
     def settled(self: Any, id_: str, props: dict[str, Any]) -> ReadResult:
-        return retry(lambda: read(self, id_, props), attempts=5, delay=1.0)
+        return retry(lambda: attempt(self, id_, props), attempts=5, delay=1.0)
     return settled
+
+
+def _create_unless_taken(create: Callable[[], str], taken: str) -> str | None:
+    """Create first: on a fresh lab that is one docker command instead of an inspect and then
+    a create. None when Docker refuses because the name is taken (`taken` is in its error):
+    the caller then looks at what holds the name, and adopts or replaces it."""
+    try:
+        return create()
+    except RemoteError as err:
+        if taken not in str(err):
+            raise
+        return None
 
 
 def _diff(olds: dict[str, Any], news: dict[str, Any], replace_keys: tuple[str, ...],
@@ -66,8 +85,8 @@ class SwarmInitProvider(ResourceProvider):
     `docker swarm update` / `docker swarm join-token --rotate`, in place.
     """
 
-    def _outs(self, props: dict[str, Any], target: Target) -> dict[str, Any]:
-        info = d.swarm_info(target)
+    def _outs(self, props: dict[str, Any], target: Target, info: dict[str, Any]
+              ) -> dict[str, Any]:
         spec = (info.get("Cluster") or {}).get("Spec") or {}
         autolock = bool((spec.get("EncryptionConfig") or {}).get("AutoLockManagers"))
         return {
@@ -93,7 +112,7 @@ class SwarmInitProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         target = _target(props)
-        info = d.swarm_info(target)
+        info = retry(lambda: d.swarm_info(target))
         state = info.get("LocalNodeState")
         if state == "active" and not info.get("ControlAvailable"):
             raise RemoteError(
@@ -113,7 +132,7 @@ class SwarmInitProvider(ResourceProvider):
             # A new swarm already has Docker's defaults: only an adopted swarm, or one that
             # asks for more, needs `docker swarm update` (a raft write on the critical path).
             self._harden(target, props, None)
-        outs = self._outs(props, target)
+        outs = self._outs(props, target, retry(lambda: d.swarm_info(target)))
         return CreateResult(outs["cluster_id"], outs)
 
     @_settling
@@ -122,7 +141,7 @@ class SwarmInitProvider(ResourceProvider):
         info = d.swarm_info(target)
         if info.get("LocalNodeState") != "active" or (info.get("Cluster") or {}).get("ID") != id_:
             return ReadResult("", {})
-        outs = self._outs(props, target)
+        outs = self._outs(props, target, info)
         # Drift in the hardening settings shows as a changed input, so `up` puts it back.
         return ReadResult(id_, outs, inputs={
             **{k: props.get(k) for k in ("target", "advertise_addr", "cert_expiry",
@@ -136,7 +155,7 @@ class SwarmInitProvider(ResourceProvider):
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         target = _target(news)
         self._harden(target, news, olds)
-        return UpdateResult(self._outs(news, target))
+        return UpdateResult(self._outs(news, target, retry(lambda: d.swarm_info(target))))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         d.swarm_leave(_target(props))
@@ -188,7 +207,7 @@ class SwarmJoinProvider(ResourceProvider):
         retry(attempt, attempts=3, delay=1.0)
 
     def _outs(self, props: dict[str, Any], target: Target, manager: Target) -> dict[str, Any]:
-        info = d.swarm_info(target)
+        info = retry(lambda: d.swarm_info(target))
         node = d.wait_node_ready(manager, info["NodeID"])
         outs = {k: v for k, v in props.items() if k != "token"}
         return {**outs, "node_id": info["NodeID"], "hostname": node["Description"]["Hostname"],
@@ -261,13 +280,9 @@ class NetworkProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         target = _target(props)
-        # Optimistic, as for containers: look at a network of that name only when Docker
-        # says one exists; adopt it if it is what we want.
-        try:
-            net_id = d.network_create(target, props)
-        except RemoteError as err:
-            if "already exists" not in str(err):
-                raise
+        net_id = _create_unless_taken(lambda: d.network_create(target, props), "already exists")
+        if net_id is None:
+            # Adopt a network of that name if it is what we want.
             existing = d.network_inspect(target, props["name"])
             if not existing or not _matches(existing, props):
                 raise RemoteError(f"{target.name}: a different network named {props['name']!r} "
@@ -361,17 +376,12 @@ class ServiceProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         target = _target(props)
-        # Optimistic, as for networks and containers: adopt a service of that name only
-        # when Docker says one exists.
-        try:
-            service_id = d.service_create(target, props)
-        except RemoteError as err:
-            if "already exists" not in str(err):
-                raise
+        service_id = _create_unless_taken(lambda: d.service_create(target, props),
+                                          "already exists")
+        if service_id is None:
+            # Adopt the service of that name; if it has gone again meanwhile, create it.
             existing = d.service_inspect(target, props["name"])
-            if existing is None:
-                raise
-            service_id = existing["ID"]
+            service_id = existing["ID"] if existing else d.service_create(target, props)
         return CreateResult(service_id, self._outs(props, target, service_id))
 
     @_settling
@@ -425,20 +435,19 @@ class ContainerProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         target = _target(props)
-        # Optimistic: run first, and look for a container of that name only if Docker says
-        # the name is taken (one docker command fewer for every container of a fresh lab).
-        try:
-            ident = d.docker(target, d.container_run_args(props)).strip()
-        except RemoteError as err:
-            if "is already in use" not in str(err):
-                raise
+        def run_container() -> str:
+            return d.docker(target, d.container_run_args(props)).strip()
+
+        ident = _create_unless_taken(run_container, "is already in use")
+        if ident is None:
+            # Adopt a running container of that name; a stopped one is replaced.
             existing = d.container_inspect(target, props["name"])
             if existing and existing["State"]["Running"]:
                 ident = existing["Id"]
             else:
                 if existing:
                     d.container_rm(target, existing["Id"])
-                ident = d.docker(target, d.container_run_args(props)).strip()
+                ident = run_container()
         container = d.container_inspect(target, ident)
         assert container is not None
         return CreateResult(container["Id"], {**props, **_container_outs(container)})

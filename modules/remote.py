@@ -19,7 +19,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
@@ -71,9 +71,6 @@ class Result:
     stderr: str
 
 
-_clients: dict[tuple, paramiko.SSHClient] = {}
-_clients_lock = threading.Lock()
-
 
 def _connect(target: Target) -> paramiko.SSHClient:
     client = paramiko.SSHClient()
@@ -107,14 +104,27 @@ def _connect(target: Target) -> paramiko.SSHClient:
     return client
 
 
-_connect_locks: dict[tuple, threading.Lock] = {}
-
 # sshd refuses more than MaxSessions (OpenSSH default 10) channels open at once on one
 # connection, and a refused channel used to drop the shared connection under every command in
 # flight. A parallel refresh on the manager opens that many, so commands to one host wait for
 # a free session instead, a few below the default limit.
 SESSIONS_PER_HOST = 8
-_session_slots: dict[tuple, threading.BoundedSemaphore] = {}
+
+
+@dataclass
+class _Link:
+    """What this process keeps per host: the shared connection, the lock for (re)connecting
+    it (one per host, so a handshake with one host never waits for another), and the slots
+    for the commands open on it at once."""
+
+    client: paramiko.SSHClient | None = None
+    connecting: threading.Lock = field(default_factory=threading.Lock)
+    sessions: threading.BoundedSemaphore = field(
+        default_factory=lambda: threading.BoundedSemaphore(SESSIONS_PER_HOST))
+
+
+_links: dict[tuple, _Link] = {}
+_links_lock = threading.Lock()
 _trace_lock = threading.Lock()
 
 
@@ -131,37 +141,29 @@ def _trace(event: str, target: Target, started: float, **fields: object) -> None
         log.write(redact(line) + "\n")
 
 
-def _key(target: Target) -> tuple:
-    return (target.address, target.port, target.user, target.key_file, target.known_hosts_file)
-
-
-def _slots(target: Target) -> threading.BoundedSemaphore:
-    with _clients_lock:
-        return _session_slots.setdefault(_key(target),
-                                         threading.BoundedSemaphore(SESSIONS_PER_HOST))
+def _link(target: Target) -> _Link:
+    key = (target.address, target.port, target.user, target.key_file, target.known_hosts_file)
+    with _links_lock:
+        return _links.setdefault(key, _Link())
 
 
 def _client(target: Target) -> paramiko.SSHClient:
-    key = _key(target)
-    with _clients_lock:
-        host_lock = _connect_locks.setdefault(key, threading.Lock())
-    # One lock per host: connecting to one host never waits for the handshake with another.
-    with host_lock:
-        client = _clients.get(key)
+    link = _link(target)
+    with link.connecting:
+        client = link.client
         transport = client.get_transport() if client else None
         if client is None or transport is None or not transport.is_active():
             started = time.time()
-            client = _connect(target)
+            client = link.client = _connect(target)
             _trace("connect", target, started)
-            with _clients_lock:
-                _clients[key] = client
         return client
 
 
 def forget(target: Target) -> None:
     """Drop a cached connection (after the host went away or restarted)."""
-    with _clients_lock:
-        client = _clients.pop(_key(target), None)
+    link = _link(target)
+    with link.connecting:
+        client, link.client = link.client, None
     if client:
         client.close()
 
@@ -171,7 +173,7 @@ def run(target: Target, command: str, *, stdin: str | None = None, check: bool =
     """Run one shell command on the host; raise RemoteError naming host and command on failure."""
     limit = timeout or target.command_timeout
     started = time.time()
-    with _slots(target):
+    with _link(target).sessions:
         status, out, err_out = _session(target, command, stdin, limit)
     result = Result(status, out, err_out)
     _trace("command", target, started, command=command, exit=status)
@@ -224,14 +226,16 @@ def _drain(channel: paramiko.Channel, limit: float, target: Target, command: str
 
 
 def retry(action: Callable[[], T], *, attempts: int = 4, delay: float = 0.5,
-          sleep: Callable[[float], None] = time.sleep,
+          sleep: Callable[[float], None] | None = None,
           transient: tuple[type[BaseException], ...] = (TransientError,)) -> T:
-    """Run action, retrying only on transient errors, a bounded number of times."""
+    """Run action, retrying only on transient errors, a bounded number of times. `sleep` is
+    looked up when called (time.sleep by default), so a test that patches it is obeyed."""
+    pause = sleep or time.sleep
     for attempt in range(1, attempts + 1):
         try:
             return action()
         except transient:
             if attempt == attempts:
                 raise
-            sleep(delay * attempt)
+            pause(delay * attempt)
     raise AssertionError("unreachable")

@@ -55,7 +55,7 @@ def test_retry_does_not_retry_other_errors():
 @pytest.mark.parametrize(("stderr", "kind"), [
     ("Error response from daemon: rpc error: code = Unavailable desc = ...", TransientError),
     ("Cannot connect to the Docker daemon at unix:///x.sock. Is the docker daemon running?",
-     TransientError),
+     dockercli.DaemonDownError),
     ("Error response from daemon: network myoverlay has active endpoints", TransientError),
     ("Error response from daemon: invalid join token", RemoteError),
 ])
@@ -189,10 +189,12 @@ def test_a_read_retries_a_dockerd_that_came_back_a_moment_ago(monkeypatch):
         return answer
 
     monkeypatch.setattr(providers.d, "container_inspect", container_inspect)
-    monkeypatch.setattr("modules.remote.time.sleep", lambda _: None)
+    slept: list[float] = []
+    monkeypatch.setattr("modules.remote.time.sleep", slept.append)
     props = {"target": TARGET.as_dict()}
     result = providers.ContainerProvider().read("c1", props)
     assert result.id == "c1" and not answers
+    assert slept == [1.0]
 
 
 def test_a_read_does_not_retry_a_real_error(monkeypatch):
@@ -206,6 +208,22 @@ def test_a_read_does_not_retry_a_real_error(monkeypatch):
 
     monkeypatch.setattr(providers.d, "container_inspect", container_inspect)
     with pytest.raises(RemoteError, match="permission denied"):
+        providers.ContainerProvider().read("c1", {"target": TARGET.as_dict()})
+    assert calls == ["c1"]
+
+
+def test_a_read_reports_a_stopped_dockerd_at_once(monkeypatch):
+    from modules import providers
+
+    calls = []
+
+    def container_inspect(target, ident):
+        calls.append(ident)
+        raise dockercli.DaemonDownError("worker (192.168.1.11): Cannot connect to the Docker "
+                                        "daemon; dockerd is not running on worker")
+
+    monkeypatch.setattr(providers.d, "container_inspect", container_inspect)
+    with pytest.raises(RemoteError, match="dockerd is not running on worker"):
         providers.ContainerProvider().read("c1", {"target": TARGET.as_dict()})
     assert calls == ["c1"]
 
@@ -258,3 +276,41 @@ def test_a_refused_channel_is_transient_and_keeps_the_shared_connection(monkeypa
     with pytest.raises(TransientError, match=r"worker .* SSH session failed: .*Connect failed"):
         run(TARGET, "docker info")
     assert forgotten == []
+
+
+def test_a_create_that_finds_the_name_taken_by_another_network_says_so(monkeypatch):
+    from modules import providers
+
+    def taken(target, props):
+        raise RemoteError("manager (192.168.1.10): network with name myoverlay already exists")
+
+    monkeypatch.setattr(providers.d, "network_create", taken)
+    monkeypatch.setattr(providers.d, "network_inspect",
+                        lambda target, ident: {"Id": "n1", "Driver": "bridge"})
+    with pytest.raises(RemoteError, match="a different network named 'myoverlay' exists"):
+        providers.NetworkProvider().create({"target": TARGET.as_dict(), "name": "myoverlay",
+                                            "driver": "overlay"})
+
+
+def test_a_create_that_finds_a_stopped_container_of_that_name_replaces_it(monkeypatch):
+    from modules import providers
+
+    commands: list[str] = []
+    containers = {"web1": {"Id": "old", "Name": "/web1", "State": {"Running": False}},
+                  "new": {"Id": "new", "Name": "/web1", "State": {"Running": True}}}
+
+    def docker(target, args, **_):
+        commands.append(args[0])
+        if len(commands) == 1:
+            raise RemoteError('Conflict. The container name "/web1" is already in use')
+        return "new\n"
+
+    monkeypatch.setattr(providers.d, "docker", docker)
+    monkeypatch.setattr(providers.d, "container_inspect", lambda t, ident: containers.get(ident))
+    monkeypatch.setattr(providers.d, "container_rm",
+                        lambda t, ident: commands.append(f"rm {ident}"))
+    result = providers.ContainerProvider().create(
+        {"target": TARGET.as_dict(), "name": "web1", "image": "busybox", "network": "bridge",
+         "command": ["sleep", "1d"]})
+    assert result.id == "new"
+    assert commands == ["run", "rm old", "run"]
