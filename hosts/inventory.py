@@ -10,6 +10,7 @@ A JSON list, one object per host, managers first:
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 from hosts.paths import LabPaths, write_if_changed
@@ -49,6 +50,13 @@ def record(lab: LabPaths, host: Host, dockerd_pid: int | None, sshd_pid: int | N
 def write(lab: LabPaths, records: list[HostRecord]) -> bool:
     text = json.dumps([asdict(r) for r in records], indent=2) + "\n"
     return write_if_changed(lab.inventory, text)
+
+
+def write_host_list(lab: LabPaths, hosts: Sequence[Host]) -> bool:
+    """hosts.json: the hosts as the stack reads them (swarmlab:hostsFile), so the hosts tool
+    and the stack never disagree about which hosts the lab has."""
+    entries = [{"name": h.name, "address": h.address, "role": h.role} for h in hosts]
+    return write_if_changed(lab.host_list, json.dumps(entries, indent=2) + "\n", mode=0o600)
 
 
 def read(lab: LabPaths) -> list[HostRecord]:

@@ -8,13 +8,13 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from hosts.paths import LabPaths
+from hosts.paths import LabPaths, private_dir
 from hosts.report import StepError
 
 
 @contextmanager
 def exclusive(lab: LabPaths, step: str, wait: float = 600.0) -> Iterator[None]:
-    lab.root.mkdir(parents=True, exist_ok=True)
+    private_dir(lab.root)
     fd = os.open(lab.root, os.O_RDONLY | os.O_DIRECTORY)
     try:
         deadline = time.monotonic() + wait

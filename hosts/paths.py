@@ -16,6 +16,15 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 UNIX_SOCKET_MAX = 107
 # The longest socket a host's dockerd makes below its directory (containerd's).
 _LONGEST_SOCKET = "run/containerd/containerd.sock.ttrpc"
+# ssh's ControlPath below the lab directory: ssh/%C, %C being 40 hex digits.
+CONTROL_SOCKET = "ssh/" + "0" * 40
+
+
+def private_dir(path: Path) -> Path:
+    """A directory only root may read: the lab's keys, sockets and state live below it."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.chmod(0o700)
+    return path
 
 
 def write_if_changed(path: Path, text: str, mode: int = 0o644) -> bool:
@@ -134,6 +143,16 @@ class LabPaths:
     @property
     def public_key(self) -> Path:
         return self.root / "id_ed25519.pub"
+
+    @property
+    def host_list(self) -> Path:
+        """The hosts as the stack reads them (swarmlab:hostsFile): one source for both."""
+        return self.root / "hosts.json"
+
+    @property
+    def ssh_control_dir(self) -> Path:
+        """ssh's ControlMaster sockets (0700: a socket planted by another user is never used)."""
+        return self.root / "ssh"
 
     @property
     def known_hosts(self) -> Path:

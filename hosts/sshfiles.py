@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from hosts.commands import run
-from hosts.paths import LabPaths, write_if_changed
+from hosts.paths import LabPaths, private_dir, write_if_changed
 from hosts.sshd import host_public_key
 from hosts.topology import Host
 
@@ -48,10 +48,10 @@ def render_ssh_config(lab: LabPaths, hosts: Sequence[Host]) -> str:
                     "    BatchMode yes",
                     "    ConnectTimeout 5",
                     # One SSH handshake per host, reused by every later ssh/testinfra call:
-                    # most of `make validate`'s time was handshakes. The socket lives in /tmp
-                    # because unix socket paths are short; it closes 60 s after last use.
+                    # most of `make validate`'s time was handshakes. The socket closes 60 s
+                    # after last use; its directory is root's alone.
                     "    ControlMaster auto",
-                    "    ControlPath /tmp/swarmlab-ssh-%C",
+                    f"    ControlPath {lab.ssh_control_dir}/%C",
                     "    ControlPersist 60",
                     "",
                 ]
@@ -62,6 +62,7 @@ def render_ssh_config(lab: LabPaths, hosts: Sequence[Host]) -> str:
 
 def write_client_files(lab: LabPaths, hosts: Sequence[Host]) -> bool:
     """known_hosts and ssh_config; True when either changed."""
+    private_dir(lab.ssh_control_dir)
     changed = write_if_changed(lab.known_hosts, render_known_hosts(lab, hosts))
     changed = write_if_changed(lab.ssh_config, render_ssh_config(lab, hosts)) or changed
     return changed

@@ -114,7 +114,7 @@ def _down(lab: LabPaths, report: Reporter) -> None:
         if left:
             raise StepError("deleting bridge and lab links", f"still there: {left}")
     with report.step("removing generated files"):
-        for path in (lab.inventory, lab.known_hosts, lab.ssh_config, lab.image_archive):
+        for path in (lab.inventory, lab.host_list, lab.known_hosts, lab.ssh_config, lab.image_archive):
             path.unlink(missing_ok=True)
         if lab.hosts_dir.is_dir() and not any(lab.hosts_dir.iterdir()):
             lab.hosts_dir.rmdir()

@@ -29,7 +29,7 @@ from hosts import (
     sshd,
     sshfiles,
 )
-from hosts.paths import UNIX_SOCKET_MAX, LabPaths
+from hosts.paths import CONTROL_SOCKET, UNIX_SOCKET_MAX, LabPaths, private_dir
 from hosts.report import Reporter, StepError
 from hosts.teardown import clean_hosts, lab_host_names
 from hosts.topology import GATEWAY, Host
@@ -50,8 +50,7 @@ def preflight(lab: LabPaths, hosts: Sequence[Host]) -> None:
             f"missing {', '.join(missing)}: apt-get install docker.io busybox-static "
             "openssh-server iproute2 iptables util-linux",
         )
-    for h in hosts:
-        longest = lab.host(h.name).longest_socket
+    for longest in [lab.root / CONTROL_SOCKET, *(lab.host(h.name).longest_socket for h in hosts)]:
         if len(str(longest)) > UNIX_SOCKET_MAX:
             raise StepError(
                 step,
@@ -88,7 +87,7 @@ def _up(lab: LabPaths, hosts: Sequence[Host], report: Reporter) -> list[inventor
         notes += [f"added {a}" for a in added] or ["in place"]
         changes += added
 
-    lab.root.mkdir(parents=True, exist_ok=True)
+    private_dir(lab.root)
     # Recorded before anything runs, so that down after a failed up still
     # knows which /run paths the lab's daemons made.
     outside.record(lab, outside.missing())
@@ -191,9 +190,11 @@ def _up(lab: LabPaths, hosts: Sequence[Host], report: Reporter) -> list[inventor
         inventory.record(lab, h, dockerd.running(lab.host(h.name)), sshd.running(lab.host(h.name)))
         for h in hosts
     ]
-    with report.step("inventory.json"):
+    with report.step("inventory.json, hosts.json"):
         if inventory.write(lab, records):
             changes.append("inventory")
+        if inventory.write_host_list(lab, hosts):
+            changes.append("host list")
     report.say(f"changes: {', '.join(changes) if changes else 'none'}")
     report.say(
         f"lab is up: {', '.join(f'{h.name} {h.address}' for h in hosts)}; "

@@ -1,10 +1,9 @@
 """Read-only checks of every host before the program declares any resource.
 
-They run in preview and in up, after the config is validated and before any
-change: each host answers SSH with its verified key, its dockerd answers,
-and the macvlan parent interface exists. Every problem found, on every host,
-is reported at once, so a broken host gives one clear error instead of a
-half-built lab.
+They run in preview and in up, after the config is validated and before any change: each
+host answers SSH with its verified key, its dockerd answers, and the macvlan parent
+interface exists. Every problem found, on every host, is reported at once, so a broken host
+gives one clear error instead of a half-built lab.
 """
 
 from __future__ import annotations
@@ -12,14 +11,13 @@ from __future__ import annotations
 import shlex
 from concurrent.futures import ThreadPoolExecutor
 
-from modules.config import HostSpec, LabSpec
-from modules.remote import RemoteError, Target, run
-from modules.targets import target_for
+from modules.spec import HostSpec, LabSpec
+from modules.ssh import RemoteError, Target, run
 
 
 def check_host(spec: LabSpec, host: HostSpec) -> list[str]:
     """The problems found on one host (empty when it is ready)."""
-    target = Target.from_dict(target_for(spec, host))
+    target = Target.for_host(spec, host)
     parent = spec.macvlan.parent
     # One round trip: docker's answer, then whether the parent link exists.
     script = (f"docker info --format '{{{{.ServerVersion}}}}' 2>&1; echo \"docker=$?\"; "
@@ -33,12 +31,12 @@ def check_host(spec: LabSpec, host: HostSpec) -> list[str]:
     problems = []
     if status.get("docker") != "0":
         detail = " ".join(line for line in lines if not line.startswith(("docker=", "parent=")))
-        problems.append(f"{host.name} ({host.address}): dockerd does not answer ({detail.strip()}); "
-                        f"start it (one-box hosts: `python -m hosts up`) and run `pulumi up` again")
+        problems.append(f"{target.label}: dockerd does not answer ({detail.strip()}); start it "
+                        "(one-box hosts: `python -m hosts up`) and run `pulumi up` again")
     if status.get("parent") != "0":
-        problems.append(f"{host.name} ({host.address}): swarmlab:macvlan.parent {parent!r} is not an "
-                        f"interface on this host; set swarmlab:macvlan.parent to one that is "
-                        f"(see `ip -o link` on {host.name})")
+        problems.append(f"{target.label}: swarmlab:macvlan.parent {parent!r} is not an interface "
+                        f"on this host; set swarmlab:macvlan.parent to one that is (see "
+                        f"`ip -o link` on {host.name})")
     return problems
 
 
@@ -49,9 +47,9 @@ def lost_quorum(spec: LabSpec, answering_managers: int) -> bool:
     """Raft needs a majority of managers: fewer answer, or the leader says it has none."""
     if answering_managers < len(spec.managers) // 2 + 1:
         return True
-    target = Target.from_dict(target_for(spec, spec.leader))
     try:
-        result = run(target, "docker info --format '{{.Swarm.ControlAvailable}}' 2>&1 | "
+        result = run(Target.for_host(spec, spec.leader),
+                     "docker info --format '{{.Swarm.ControlAvailable}}' 2>&1 | "
                      "grep -q true && docker node ls -q 2>&1", check=False)
     except RemoteError:
         return False  # check_host reports unreachable hosts

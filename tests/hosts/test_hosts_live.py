@@ -21,6 +21,8 @@ from hoststools import LiveLab, lab_env, run_hosts
 
 from hosts import dockerapi, doctor, image, mounts, procs
 from hosts.paths import LabPaths
+from modules.docker import swarm
+from modules.ssh import Target
 
 pytestmark = pytest.mark.hosts
 
@@ -211,8 +213,11 @@ def test_a_swarm_forms_with_the_real_hostnames(live_lab: LiveLab) -> None:
     init = live_lab.ssh("manager", f"docker swarm init --advertise-addr {HOSTS['manager']}")
     assert init.returncode == 0, init.stderr
     token = live_lab.ssh("manager", "docker swarm join-token -q worker").stdout.strip()
-    join = live_lab.ssh("worker", f"docker swarm join --token {token} {HOSTS['manager']}:2377")
-    assert join.returncode == 0, join.stderr
+    # The token goes to dockerd in the request body, never on a command line.
+    worker = Target("worker", HOSTS["worker"], "root", str(live_lab.dir / "id_ed25519"),
+                    str(live_lab.dir / "known_hosts"))
+    swarm.join(worker, token, HOSTS["worker"], HOSTS["manager"])
+    del token
     nodes = live_lab.ssh("manager", "docker node ls --format '{{.Hostname}} {{.Status}}'")
     assert sorted(nodes.stdout.split("\n")[:2]) == ["manager Ready", "worker Ready"]
     states = {e["name"]: e["swarm"] for e in json.loads(live_lab.hosts("status", "--json").stdout)}

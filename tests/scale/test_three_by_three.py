@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 import testinfra
+from tools.stackfile import write_for_hosts_up
 
 from tests.lab.labtools import stop_daemon
-from tools.stackfile import write_for_hosts_up
 
 pytestmark = pytest.mark.scale
 

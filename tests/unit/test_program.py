@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-import json
-import runpy
 from pathlib import Path
 from typing import Any
 
@@ -12,135 +10,133 @@ import pulumi
 import pytest
 import yaml
 
+from modules import program
+from modules.spec import LabSpec, parse_spec
+from tests.support import mocks
+
 ROOT = Path(__file__).resolve().parents[2]
+HOSTS = [{"name": "manager", "address": "192.168.1.10", "role": "manager"},
+         {"name": "worker", "address": "192.168.1.11", "role": "worker"}]
 
 
-class RecordingMocks(pulumi.runtime.Mocks):
-    def __init__(self) -> None:
-        self.resources: dict[str, dict[str, Any]] = {}
-
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
-        outputs = dict(args.inputs)
-        rid = f"{args.name}-id"
-        # What the dynamic providers would report back.
-        outputs.update({"network_id": rid, "service_id": rid, "container_id": rid,
-                        "cluster_id": "cluster-id", "node_id": f"{args.name}-node",
-                        "worker_token": "SWMTKN-1-mockworker", "manager_token": "SWMTKN-1-mockmgr",
-                        "tasks": [], "addresses": {}, "state": "ready"})
-        self.resources[args.name] = {"type": args.typ, "inputs": dict(args.inputs)}
-        return rid, outputs
-
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list]:
-        return {}, []
-
-
-def _stack_config(stack: str = "local") -> dict[str, str]:
-    config = yaml.safe_load((ROOT / "stacks" / f"Pulumi.{stack}.yaml").read_text())["config"]
-    return {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}
+def local_spec(**changes: Any) -> LabSpec:
+    config = yaml.safe_load((ROOT / "stacks" / "Pulumi.local.yaml").read_text())["config"]
+    raw = {key.split(":", 1)[1]: value for key, value in config.items()}
+    return parse_spec({**raw, "hosts": HOSTS, **changes})
 
 
 @pytest.fixture()
-def program(monkeypatch: pytest.MonkeyPatch) -> tuple[RecordingMocks, dict[str, Any]]:
-    monkeypatch.chdir(ROOT)
-    monkeypatch.setenv("SWARMLAB_PREFLIGHT", "0")  # no hosts here
-    mocks = RecordingMocks()
-    pulumi.runtime.set_mocks(mocks, project="swarmlab", stack="local", preview=True)
-    pulumi.runtime.set_all_config(_stack_config(), [])
-    namespace = runpy.run_path(str(ROOT / "__main__.py"))
-    return mocks, namespace
+def recorded(monkeypatch: pytest.MonkeyPatch) -> dict[str, dict[str, Any]]:
+    """Per resource name (dynamic resources and components): the options it was declared
+    with, as {"depends_on": set of names, "secret_outputs": list}."""
+    options: dict[str, dict[str, Any]] = {}
+
+    def recording(original):  # type: ignore[no-untyped-def]
+        def init(self, first, name, props=None, opts=None):  # type: ignore[no-untyped-def]
+            options[name] = {
+                "depends_on": {dep._name for dep in (opts.depends_on if opts else None) or []},
+                "secret_outputs": list((opts.additional_secret_outputs if opts else None) or [])}
+            original(self, first, name, props, opts)
+        return init
+
+    for cls in (pulumi.dynamic.Resource, pulumi.ComponentResource):
+        monkeypatch.setattr(cls, "__init__", recording(cls.__init__))
+    return options
 
 
-def _by_prefix(mocks: RecordingMocks, prefix: str) -> dict[str, dict[str, Any]]:
-    return {n: r for n, r in mocks.resources.items() if n.startswith(prefix)}
+@pytest.fixture()
+def lab() -> tuple[mocks.RecordingMocks, program.Lab]:
+    recorder = mocks.start()
+    return recorder, program.build(local_spec())
+
+
+def _inputs(recorder: mocks.RecordingMocks, prefix: str) -> dict[str, dict[str, Any]]:
+    return {n: r["inputs"] for n, r in recorder.resources.items() if n.startswith(prefix)}
 
 
 @pulumi.runtime.test
-def test_secure_net_is_encrypted_and_myoverlay_is_not(program):
-    mocks, namespace = program
+def test_secure_net_is_encrypted_and_myoverlay_is_not(lab):
+    recorder, built = lab
 
     def check(_: Any) -> None:
-        nets = {r["inputs"]["name"]: r["inputs"] for r in _by_prefix(mocks, "net-").values()}
+        nets = {i["name"]: i for i in _inputs(recorder, "net-").values()}
         assert nets["secure_net"]["driver"] == "overlay"
         assert "encrypted" in nets["secure_net"]["options"]
         assert "encrypted" not in nets["myoverlay"]["options"]
         assert nets["myoverlay"]["attachable"] is True
 
-    by_name = namespace["networks"].by_name
+    by_name = built.networks.by_name
     return pulumi.Output.all(by_name["secure_net"].network_id,
                              by_name["myoverlay"].network_id).apply(check)
 
 
 @pulumi.runtime.test
-def test_services_attach_to_networks_by_id_and_sit_on_different_nodes(program):
-    mocks, namespace = program
+def test_services_attach_to_networks_by_id_and_sit_on_different_nodes(lab):
+    recorder, built = lab
 
     def check(_: Any) -> None:
-        services = {r["inputs"]["name"]: r["inputs"] for r in _by_prefix(mocks, "svc-").values()}
+        services = {i["name"]: i for i in _inputs(recorder, "svc-").values()}
         assert services["web"]["networks"] == ["net-myoverlay-id"]
         assert services["mymacvlan-web"]["networks"] == ["net-mymacvlan-id"]
         assert services["web"]["constraints"] != services["app"]["constraints"]
         assert all(s["endpoint_mode"] == "dnsrr" for s in services.values())
 
-    return pulumi.Output.all(*[svc.service_id for svc in namespace["services"].by_name.values()]
+    return pulumi.Output.all(*[svc.service_id for svc in built.services.by_name.values()]
                              ).apply(check)
 
 
 @pulumi.runtime.test
-def test_macvlan_is_config_only_per_node_plus_one_swarm_network(program):
-    mocks, namespace = program
+def test_macvlan_is_config_only_per_node_plus_one_swarm_network(lab):
+    recorder, built = lab
 
     def check(_: Any) -> None:
-        configs = [r["inputs"] for n, r in mocks.resources.items() if "mymacvlan-config" in n]
+        configs = [i for n, i in recorder.resources.items() if "mymacvlan-config" in n
+                   for i in [i["inputs"]]]
         assert {c["target"]["name"] for c in configs} == {"manager", "worker"}
         assert all(c["config_only"] and c["options"] == {"parent": "eth1"} for c in configs)
         lan = ipaddress.IPv4Network("192.168.1.0/24")
         ranges = [ipaddress.IPv4Network(c["ip_range"]) for c in configs]
         assert all(r.subnet_of(lan) for r in ranges)
         assert not ranges[0].overlaps(ranges[1])
-        swarm_net = mocks.resources["net-mymacvlan"]["inputs"]
+        swarm_net = recorder.resources["net-mymacvlan"]["inputs"]
         assert (swarm_net["driver"], swarm_net["scope"], swarm_net["config_from"]) == (
             "macvlan", "swarm", "mymacvlan-config")
 
-    return namespace["networks"].by_name["mymacvlan"].network_id.apply(check)
+    return built.networks.by_name["mymacvlan"].network_id.apply(check)
+
+
+def test_the_join_tokens_are_secret_outputs_of_the_init(recorded):
+    mocks.start()
+    program.build(local_spec())
+    assert set(recorded["swarm-init-manager"]["secret_outputs"]) == {
+        "worker_token", "manager_token", "unlock_key"}
 
 
 @pulumi.runtime.test
-def test_join_tokens_are_secret_everywhere(program):
-    _, namespace = program
-    swarm = namespace["swarm"]
+def test_the_join_token_reaches_the_join_as_a_secret(lab):
+    recorder, built = lab
 
-    async def flags() -> list[bool]:
-        return [await swarm.worker_token.is_secret(), await swarm.manager_token.is_secret(),
-                await swarm.unlock_key.is_secret(),
-                await swarm.joins["worker"].urn.is_known()]
+    async def secret() -> bool:
+        await built.swarm.joins["worker"].node_id.future()
+        return await built.swarm.worker_token.is_secret()
 
-    def check(values: list[bool]) -> None:
-        assert values == [True, True, True, True]
-
-    return pulumi.Output.from_input(flags()).apply(check)
-
-
-@pulumi.runtime.test
-def test_worker_joins_with_the_worker_token_after_init(program):
-    mocks, namespace = program
-
-    def check(_: Any) -> None:
-        join = mocks.resources["swarm-join-worker"]["inputs"]
+    def check(is_secret: bool) -> None:
+        join = recorder.resources["swarm-join-worker"]["inputs"]
+        assert is_secret
         assert join["role"] == "worker"
         assert join["manager_addr"] == "192.168.1.10"
         assert join["advertise_addr"] == "192.168.1.11"
 
-    return namespace["swarm"].joins["worker"].node_id.apply(check)
+    return pulumi.Output.from_input(secret()).apply(check)
 
 
 @pulumi.runtime.test
-def test_single_host_demos_cover_bridge_host_none_and_custom_bridges(program):
-    mocks, namespace = program
+def test_single_host_demos_cover_bridge_host_none_and_custom_bridges(lab):
+    recorder, built = lab
 
     def check(_: Any) -> None:
-        containers = {(r["inputs"]["target"]["name"], r["inputs"]["name"]): r["inputs"]
-                      for n, r in mocks.resources.items() if n.startswith("demo-")
-                      and "command" in r["inputs"] and "network" in r["inputs"]}
+        containers = {(i["target"]["name"], i["name"]): i for n, i in
+                      _inputs(recorder, "demo-").items() if "command" in i}
         for host in ("manager", "worker"):
             assert containers[(host, "web1")]["network"] == "bridge"
             assert containers[(host, "hostweb")]["network"] == "host"
@@ -149,39 +145,61 @@ def test_single_host_demos_cover_bridge_host_none_and_custom_bridges(program):
             assert containers[(host, "web")]["network"] == f"demo-{host}-myappnet-id"
             assert containers[(host, "app")]["network"] == f"demo-{host}-mynetwork-id"
 
-    return pulumi.Output.all(*[c.container_id for demo in namespace["demos"]
+    return pulumi.Output.all(*[c.container_id for demo in built.demos.values()
                                for c in demo.containers.values()]).apply(check)
 
 
-@pytest.fixture()
-def dependencies(monkeypatch: pytest.MonkeyPatch) -> dict[str, set[str]]:
-    """Per resource name (dynamic resources and components), the names of the resources it
-    explicitly waits for (depends_on)."""
-    recorded: dict[str, set[str]] = {}
-
-    def recording(original):  # type: ignore[no-untyped-def]
-        def init(self, first, name, props=None, opts=None):  # type: ignore[no-untyped-def]
-            recorded[name] = {dep._name for dep in (opts.depends_on if opts else None) or []}
-            original(self, first, name, props, opts)
-        return init
-
-    for cls in (pulumi.dynamic.Resource, pulumi.ComponentResource):
-        monkeypatch.setattr(cls, "__init__", recording(cls.__init__))
-    return recorded
-
-
 @pulumi.runtime.test
-def test_each_resource_waits_only_for_the_hosts_it_uses(dependencies, program):
+def test_the_readiness_gate_proves_every_pair_and_demo(lab):
+    recorder, built = lab
+
+    def check(_: Any) -> None:
+        gate = recorder.resources["ready-gate"]["inputs"]
+        tried = [alts[0] for alts in gate["checks"]]
+        pings = {(c["source"]["name"], c["target"], c["network"]) for c in tried
+                 if c["kind"] == "ping"}
+        assert ("app", "tasks.web", "myoverlay") in pings
+        assert ("secure-net-app", "tasks.secure-net-web", "secure_net") in pings
+        assert ("mymacvlan-app", "tasks.mymacvlan-web", "mymacvlan") in pings
+        assert ("web1", "@web2", "bridge") in pings and ("web", "db", "myappnet") in pings
+        encrypted = [c for c in tried if c["network"] == "secure_net"]
+        assert encrypted and all(c["requires"] == "esp" for c in encrypted)
+        assert {c["target"] for c in tried if c["kind"] == "tasks"} == set(built.services.by_name)
+
+    return built.readiness.gate.passed.apply(check)
+
+
+def test_each_resource_waits_only_for_the_hosts_it_uses(recorded):
     # Overlays need only the init; a service, its network and its own node's join; the
     # macvlan swarm network, the init and the config networks; demos, their own host.
     # One slow join must not hold up anything on other hosts.
-    assert dependencies["net-myoverlay"] == {"swarm-init-manager"}
-    assert dependencies["net-secure_net"] == {"swarm-init-manager"}
-    assert dependencies["net-mymacvlan"] == {"swarm-init-manager", "net-mymacvlan-config-manager",
-                                             "net-mymacvlan-config-worker"}
-    assert dependencies["net-mymacvlan-config-worker"] == set()
-    assert dependencies["svc-web"] == {"net-myoverlay", "swarm-join-worker"}
-    assert dependencies["svc-app"] == {"net-myoverlay", "swarm-init-manager"}
-    assert dependencies["swarm-join-worker"] == {"swarm-init-manager"}
-    assert dependencies["demo-manager"] == {"swarm-init-manager"}
-    assert dependencies["demo-worker"] == {"swarm-join-worker"}
+    mocks.start()
+    program.build(local_spec())
+    deps = {name: o["depends_on"] for name, o in recorded.items()}
+    assert deps["net-myoverlay"] == {"swarm-init-manager"}
+    assert deps["net-secure_net"] == {"swarm-init-manager"}
+    assert deps["net-mymacvlan"] == {"swarm-init-manager", "net-mymacvlan-config-manager",
+                                     "net-mymacvlan-config-worker"}
+    assert deps["net-mymacvlan-config-worker"] == set()
+    assert deps["svc-web"] == {"net-myoverlay", "swarm-join-worker"}
+    assert deps["svc-app"] == {"net-myoverlay", "swarm-init-manager"}
+    # On one node, one service after the other (their first tasks join the networks' gossip
+    # one at a time; see SwarmServices).
+    assert deps["svc-secure-net-web"] == {"net-secure_net", "swarm-join-worker", "svc-web"}
+    assert deps["svc-mymacvlan-app"] == {"net-mymacvlan", "swarm-init-manager",
+                                         "svc-secure-net-app"}
+    assert deps["swarm-join-worker"] == {"swarm-init-manager"}
+    assert deps["demo-manager"] == {"swarm-init-manager"}
+    assert deps["demo-worker"] == {"swarm-join-worker"}
+    assert deps["ready-gate"] == {*(f"svc-{s}" for s in ("web", "app", "secure-net-web",
+                                                         "secure-net-app", "mymacvlan-web",
+                                                         "mymacvlan-app")),
+                                  "demo-manager", "demo-worker"}
+
+
+def test_every_output_of_the_schema_is_exported():
+    from modules.outputs import SECRET_KEYS, LabOutputs
+
+    mocks.start()
+    exported = program.values(program.build(local_spec()))
+    assert set(exported) == {*LabOutputs.__annotations__, *SECRET_KEYS}

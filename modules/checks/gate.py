@@ -1,0 +1,31 @@
+"""The readiness gate: the lab's own checks, tried until they all pass or a deadline."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+
+from modules.checks.model import Check, Result
+from modules.checks.run import run_checks
+from modules.ssh import Target
+
+
+def gate(targets: Mapping[str, Target], alternatives: Sequence[Sequence[Check]],
+         timeout: float) -> list[Result]:
+    """Each entry is a check and the checks that may stand in for it when its source has no
+    tool to try it (a pair of services tried the other way round). With timeout 0: once."""
+    until = time.monotonic() + timeout if timeout > 0 else None
+    results = run_checks(targets, [alts[0] for alts in alternatives], until=until)
+    for depth in range(1, max((len(a) for a in alternatives), default=1)):
+        stand_ins = [i for i, r in enumerate(results)
+                     if r.missing == "tool" and len(alternatives[i]) > depth]
+        if not stand_ins:
+            break
+        again = run_checks(targets, [alternatives[i][depth] for i in stand_ins], until=until)
+        for i, result in zip(stand_ins, again, strict=True):
+            results[i] = result
+    return results
+
+
+def failures(results: Sequence[Result]) -> list[Result]:
+    return [r for r in results if not r.passed]

@@ -1,0 +1,97 @@
+"""A check: from where (a service's task, a container, a host), what (ping, dns, http, tcp,
+udp, tasks, containers), to which name or address, and what must happen."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+KINDS = ("ping", "dns", "http", "tcp", "udp", "tasks", "containers")
+SOURCES = ("service", "container", "host")
+
+
+@dataclass(frozen=True)
+class Source:
+    kind: str
+    """service (one of its running tasks), container, or host."""
+    name: str
+    host: str
+    """The lab host it runs on (a service's is the node it is pinned to)."""
+
+    def describe(self) -> str:
+        return self.host if self.kind == "host" else f"{self.kind} {self.name} on {self.host}"
+
+
+@dataclass(frozen=True)
+class Check:
+    kind: str
+    source: Source
+    target: str = ""
+    """A name or address; for `tasks` a service; for `containers` names joined by spaces."""
+    port: int = 0
+    count: int = 1
+    """For `tasks`: how many must run."""
+    network: str = ""
+    """The network the check is about (shown in its line; the probe goes wherever the
+    source's routes send it)."""
+    expect: str = "pass"
+    """pass, or fail for what must not work."""
+    timeout: int = 2
+    retries: int = 0
+    requires: str = ""
+    """A kernel feature the check cannot pass without (esp): where the source host lacks it,
+    the check is skipped and says so."""
+
+    def tried(self) -> str:
+        """Exactly what the check tries, for its result line."""
+        where = f" on {self.network}" if self.network else ""
+        what = {
+            "ping": f"ping {self.target}",
+            "dns": f"resolve {self.target}",
+            "http": f"HTTP GET http://{self.target}:{self.port}/",
+            "tcp": f"TCP connect {self.target}:{self.port}",
+            "udp": f"a socket bound on {self.target} port {self.port}/udp",
+            "tasks": f"{self.count} running task(s) of service {self.target}",
+            "containers": f"containers {self.target} running",
+        }[self.kind]
+        return f"{self.source.describe()}: {what}{where}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Check:
+        """From a provider's inputs, where Pulumi has made every number a float."""
+        whole: dict[str, int] = {k: int(data[k]) for k in ("port", "count", "timeout", "retries")
+                                 if k in data}
+        values: dict[str, Any] = {**data, **whole, "source": Source(**data["source"])}
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class Result:
+    check: Check
+    outcome: str
+    """reached, refused (did not work), skipped (see `missing`), or error."""
+    detail: str = ""
+    missing: str = ""
+    """Why it was skipped: "tool" (the source has nothing to try it with: another source may
+    stand in) or "kernel" (the host's kernel lacks a feature the check needs)."""
+    seconds: float = 0.0
+    attempts: int = 1
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        if self.outcome == "skipped":
+            return True
+        worked = self.outcome == "reached"
+        return worked if self.check.expect == "pass" else self.outcome == "refused"
+
+    def line(self) -> str:
+        verdict = "PASS" if self.passed else "FAIL"
+        if self.outcome == "skipped":
+            verdict = "SKIP"
+        expectation = "" if self.check.expect == "pass" else " (expected to fail)"
+        detail = f": {self.detail}" if self.detail else ""
+        return f"{verdict}  {self.check.tried()}{expectation} -> {self.outcome}{detail}"

@@ -1,0 +1,2 @@
+"""The lab's Pulumi components, each with narrow Args: Swarm, SwarmNetworks, SwarmServices,
+SingleHostDemos, and the LabReadiness gate that ends every `pulumi up`."""

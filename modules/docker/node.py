@@ -1,0 +1,92 @@
+"""Swarm nodes, as a manager sees them, and a node's own view of its ingress network."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from modules.docker.cli import docker, inspect, inspect_all, not_found
+from modules.ssh import RemoteError, Target, polls, retry
+
+
+def node_inspect(manager: Target, node_id: str) -> dict[str, Any] | None:
+    return inspect(manager, "node", node_id)
+
+
+def wait_ready(manager: Target, node_id: str, timeout: float = 60) -> dict[str, Any]:
+    node = None
+    for _ in polls(timeout):
+        node = node_inspect(manager, node_id)
+        if node and node["Status"]["State"] == "ready":
+            return node
+    state = node["Status"]["State"] if node else "unknown to the manager"
+    raise RemoteError(f"node {node_id} did not become ready within {timeout:g}s (state: {state})")
+
+
+def set_availability(manager: Target, node_id: str, availability: str) -> None:
+    docker(manager, ["node", "update", "--availability", availability, "--", node_id])
+
+
+def stale(manager: Target, hostname: str, address: str, keep_id: str) -> list[str]:
+    """IDs of the entries a node that left and joined again leaves behind: other nodes with its
+    hostname that are down, or that still show its address (the manager has not yet noticed
+    the old one is gone; one machine cannot be two nodes). A different machine that merely
+    shares the hostname (cloned VMs) has another address and stays."""
+    others = [i for i in docker(manager, ["node", "ls", "-q", "--filter", f"name={hostname}"]).split()
+              if i != keep_id]
+    return [node["ID"] for node in inspect_all(manager, "node", others)
+            if node["Description"]["Hostname"] == hostname
+            and (node["Status"]["State"] == "down" or node["Status"].get("Addr") == address)]
+
+
+def wait_down(manager: Target, node_id: str, timeout: float = 30) -> None:
+    """Wait, bounded, until the manager marks a node down (or has forgotten it)."""
+    for _ in polls(timeout):
+        node = node_inspect(manager, node_id)
+        if node is None or node["Status"]["State"] == "down":
+            return
+
+
+def rm(manager: Target, node_id: str) -> None:
+    try:
+        retry(lambda: docker(manager, ["node", "rm", "--force", "--", node_id]))
+    except RemoteError as err:
+        if not not_found(err):
+            raise
+
+
+def ingress_ready(target: Target) -> bool:
+    """The node has set up its ingress network: its load-balancer sandbox exists only once
+    the node has joined the network's gossip (NetworkDB) and finished the bulk sync that
+    joining starts. Tasks scheduled before that start their own network joins on top of it,
+    and colliding bulk syncs stall a task for 30 s ("Bulk sync to node ... timed out")."""
+    net = inspect(target, "network", "ingress")
+    return "ingress-sbox" in ((net or {}).get("Containers") or {})
+
+
+def wait_ingress(target: Target, timeout: float = 60) -> None:
+    for _ in polls(timeout):
+        if ingress_ready(target):
+            return
+    raise RemoteError(f"{target.label}: the ingress network is not set up {timeout:g}s after "
+                      "joining the swarm (no ingress-sbox); see its dockerd log")
+
+
+def ingress_peers(manager: Target) -> set[str]:
+    """The addresses the manager's ingress gossip (NetworkDB) knows as peers."""
+    out = docker(manager, ["network", "inspect", "--verbose", "--format", "{{json .Peers}}",
+                           "--", "ingress"], check=False)
+    try:
+        return {p.get("IP", "") for p in json.loads(out or "null") or []}
+    except ValueError:
+        return set()
+
+
+def wait_gossip(manager: Target, target: Target, timeout: float = 60) -> None:
+    """Until the node has set up its ingress and the manager counts it as an ingress peer:
+    then its network joins and the manager's are in step, and tasks can start on it."""
+    for _ in polls(timeout):
+        if ingress_ready(target) and target.address in ingress_peers(manager):
+            return
+    raise RemoteError(f"{target.label}: not an ingress peer of {manager.label} {timeout:g}s after "
+                      "joining the swarm; see both dockerd logs")

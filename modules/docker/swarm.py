@@ -1,0 +1,99 @@
+"""The swarm on one node: info, init, join, leave, and the settings a manager keeps."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from dataclasses import dataclass
+from typing import Any
+
+from modules.docker import engine
+from modules.docker.cli import docker
+from modules.ssh import RemoteError, Target, polls, run
+
+
+def info(target: Target) -> dict[str, Any]:
+    """`docker info`'s Swarm section: LocalNodeState, NodeID, Cluster (managers only) ...
+    Not retried here: the caller retries, once, at its own level (a provider's read as a
+    whole, a join attempt), so transient answers are never retried twice over."""
+    return dict(json.loads(docker(target, ["info", "--format", "{{json .Swarm}}"])))
+
+
+def init(target: Target, advertise: str) -> None:
+    docker(target, ["swarm", "init", "--advertise-addr", advertise,
+                    "--listen-addr", f"{advertise}:2377"])
+
+
+def join(target: Target, token: str, advertise: str, manager_addr: str, *,
+         availability: str = "active", timeout: float = 60) -> None:
+    """`docker swarm join`, as the Engine API request the CLI would send: the token is in the
+    request body on stdin, never on a command line."""
+    engine.call(target, "POST", "/swarm/join", {
+        "ListenAddr": f"{advertise}:2377", "AdvertiseAddr": advertise,
+        "RemoteAddrs": [f"{manager_addr}:2377"], "JoinToken": token,
+        "Availability": availability,
+    }, timeout=timeout)
+
+
+def unlock(target: Target, key: str) -> None:
+    """`docker swarm unlock` with the key in the request body."""
+    engine.call(target, "POST", "/swarm/unlock", {"UnlockKey": key})
+
+
+def join_token(target: Target, role: str) -> str:
+    return docker(target, ["swarm", "join-token", "-q", role]).strip()
+
+
+def rotate_join_token(target: Target, role: str) -> None:
+    docker(target, ["swarm", "join-token", "--rotate", "-q", role])
+
+
+def unlock_key(target: Target) -> str:
+    return docker(target, ["swarm", "unlock-key", "-q"]).strip()
+
+
+@dataclass(frozen=True)
+class SwarmSettings:
+    """What a lab sets on its swarm (CIS 7.5, 7.7); Docker's defaults otherwise."""
+
+    autolock: bool = False
+    cert_expiry: str = ""
+
+    @property
+    def non_default(self) -> bool:
+        return self.autolock or bool(self.cert_expiry)
+
+
+def update(target: Target, settings: SwarmSettings) -> None:
+    args = ["swarm", "update", f"--autolock={'true' if settings.autolock else 'false'}"]
+    if settings.cert_expiry:
+        args += ["--cert-expiry", settings.cert_expiry]
+    docker(target, args)
+
+
+def leave(target: Target, timeout: float = 30) -> None:
+    """Leave the swarm, then remove the task containers the swarm can no longer clean up."""
+    try:
+        docker(target, ["swarm", "leave", "--force"])
+    except RemoteError as err:
+        if "not part of a swarm" not in str(err):
+            raise
+    # Task containers left after the leave: those of services removed while this node was
+    # down (nothing in the swarm reconciles them any more), and those dockerd is still
+    # removing for services removed a moment ago. "Already in progress" and "No such
+    # container" are what we want; wait, bounded, until none is left.
+    task_filter = ["ps", "-aq", "--filter", "label=com.docker.swarm.task.id"]
+    orphans: list[str] = []
+    for _ in polls(timeout):
+        orphans = docker(target, task_filter).split()
+        if not orphans:
+            return
+        result = run(target, "docker rm --force -- " + " ".join(map(shlex.quote, orphans)),
+                     check=False)
+        failures = [line for line in result.stderr.strip().splitlines()
+                    if "already in progress" not in line and "No such container" not in line]
+        if failures:
+            raise RemoteError(f"{target.label}: task containers left after `docker swarm leave` "
+                              f"cannot be removed: {'; '.join(failures)}")
+    raise RemoteError(f"{target.label}: task containers still there {timeout:g}s after "
+                      f"`docker swarm leave`: {' '.join(orphans)}")

@@ -1,0 +1,79 @@
+"""The lab as one Pulumi program: the swarm, its networks, its services, the single-host
+demos and the readiness gate, and the outputs (modules.outputs)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pulumi
+
+from modules import outputs, preflight
+from modules.components.networks import SwarmNetworks, SwarmNetworksArgs
+from modules.components.readiness import LabReadiness, LabReadinessArgs
+from modules.components.services import SwarmServices, SwarmServicesArgs
+from modules.components.singlehost import SingleHostDemos, SingleHostDemosArgs
+from modules.components.swarm import Swarm, SwarmArgs
+from modules.spec import ConfigError, LabSpec
+from modules.spec.pulumi_config import load_spec
+
+
+@dataclass
+class Lab:
+    spec: LabSpec
+    swarm: Swarm
+    networks: SwarmNetworks
+    services: SwarmServices
+    demos: dict[str, SingleHostDemos]
+    readiness: LabReadiness
+
+
+def build(spec: LabSpec) -> Lab:
+    """Declare every resource of the lab."""
+    swarm = Swarm("swarm", SwarmArgs(spec))
+    networks = SwarmNetworks("net", SwarmNetworksArgs(spec, swarm.init))
+    services = SwarmServices("svc", SwarmServicesArgs(spec, networks.by_name, swarm.membership))
+    demos = {
+        name: SingleHostDemos(f"demo-{name}", SingleHostDemosArgs(spec, spec.host(name)),
+                              pulumi.ResourceOptions(depends_on=[swarm.membership[name]]))
+        for name in spec.single_host_nodes
+    }
+    built: list[pulumi.Resource] = [*services.by_name.values(), *demos.values()]
+    readiness = LabReadiness("ready", LabReadinessArgs(spec, built))
+    return Lab(spec, swarm, networks, services, demos, readiness)
+
+
+def values(lab: Lab) -> dict[str, Any]:
+    """Every stack output (modules.outputs.LabOutputs, and the secrets)."""
+    spec = lab.spec
+    return {
+        "clusterId": lab.swarm.cluster_id,
+        "nodes": {h.name: {"id": lab.swarm.node_ids[h.name], "role": h.role, "address": h.address}
+                  for h in spec.hosts},
+        "networks": {name: {"id": net.network_id, "driver": net.actual_driver,
+                            "scope": net.actual_scope, "subnet": net.actual_subnet,
+                            "gateway": net.actual_gateway, "encrypted": net.encrypted}
+                     for name, net in lab.networks.by_name.items()},
+        "services": lab.services.tasks,
+        "singleHost": {name: demo.addresses for name, demo in lab.demos.items()},
+        "ready": {"passed": lab.readiness.gate.passed, "skipped": lab.readiness.gate.skipped},
+        "workerJoinToken": lab.swarm.worker_token,
+        "managerJoinToken": lab.swarm.manager_token,
+        "unlockKey": lab.swarm.unlock_key,
+    }
+
+
+def main(root: Path) -> None:
+    """Validate the stack (before any SSH connection), check every host (read-only, before
+    any resource), then declare the lab and export its outputs."""
+    try:
+        spec = load_spec(root)
+    except ConfigError as err:
+        # RunError: the message alone, no traceback; nothing has been touched yet.
+        raise pulumi.RunError(str(err)) from None
+    problems = preflight.check_all(spec)
+    if problems:
+        raise pulumi.RunError("preflight found problems; nothing was changed:\n  - "
+                              + "\n  - ".join(problems))
+    outputs.export(values(build(spec)))

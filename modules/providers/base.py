@@ -1,0 +1,90 @@
+"""What every lab provider shares: outputs declared once, reads that settle, optimistic
+creates, adoption by comparison, and diffs."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from dataclasses import fields
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import DiffResult, ReadResult, Resource, ResourceProvider
+
+from modules.docker.cli import DaemonDownError
+from modules.ssh import RemoteError, Target, retry
+
+
+def output_names(cls: type) -> list[str]:
+    """A resource's outputs: the annotations its own class declares."""
+    return list(inspect.get_annotations(cls))
+
+
+class LabResource(Resource):
+    """A dynamic resource whose outputs are its class's annotations: each is registered as an
+    output (an input of None), so it is written in one place."""
+
+    def __init__(self, provider: ResourceProvider, name: str, inputs: dict[str, Any],
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        outputs = dict.fromkeys(output_names(type(self)))
+        super().__init__(provider, name, {**inputs, **outputs}, opts)
+
+
+def settings_inputs(settings: Any, **overrides: Any) -> dict[str, Any]:
+    """A settings dataclass as resource inputs, field by field (shallow: an override may be
+    a pulumi Output, such as a network's ID, which the settings' own types do not allow)."""
+    return {**{f.name: getattr(settings, f.name) for f in fields(settings)}, **overrides}
+
+
+def target_of(props: dict[str, Any], key: str = "target") -> Target:
+    return Target.from_dict(props[key])
+
+
+ReadMethod = Callable[[Any, str, dict[str, Any]], ReadResult]
+
+
+def settling(read: ReadMethod) -> ReadMethod:
+    """Reads only look, so a transient answer (a dockerd that came back a moment ago, a swarm
+    still electing) is retried, bounded, instead of failing the whole refresh. A dockerd that
+    does not answer at all is reported at once: waiting would only delay the message."""
+    def attempt(self: Any, id_: str, props: dict[str, Any]) -> ReadResult:
+        try:
+            return read(self, id_, props)
+        except DaemonDownError as err:
+            raise RemoteError(str(err)) from None
+
+    @functools.wraps(read)
+    def settled(self: Any, id_: str, props: dict[str, Any]) -> ReadResult:
+        return retry(lambda: attempt(self, id_, props), attempts=5, delay=1.0)
+    return settled
+
+
+def create_unless_taken(create: Callable[[], str], taken: str) -> str | None:
+    """Create first: on a fresh lab that is one docker command instead of an inspect and then
+    a create. None when Docker refuses because the name is taken (`taken` is in its error):
+    the caller then looks at what holds the name, and adopts it or refuses."""
+    try:
+        return create()
+    except RemoteError as err:
+        if taken not in str(err):
+            raise
+        return None
+
+
+def refuse_different(target: Target, kind: str, name: str, differences: list[str],
+                     remove: str) -> None:
+    """Adopt an existing object of the lab's name only when it is what the lab wants."""
+    if differences:
+        raise RemoteError(
+            f"{target.label}: a {kind} named {name!r} already exists and is not the lab's: "
+            f"{'; '.join(differences)}. Remove it (`{remove}`) or rename it, then run "
+            "`pulumi up` again")
+
+
+def diff(olds: dict[str, Any], news: dict[str, Any], replace_keys: tuple[str, ...],
+         update_keys: tuple[str, ...] = ()) -> DiffResult:
+    replaces = [k for k in replace_keys if olds.get(k) != news.get(k)]
+    updates = [k for k in update_keys if olds.get(k) != news.get(k)]
+    return DiffResult(changes=bool(replaces or updates), replaces=replaces,
+                      delete_before_replace=True)

@@ -1,0 +1,75 @@
+"""`docker run -d` of one single-host demo container."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import CreateResult, DiffResult, ReadResult, ResourceProvider
+
+from modules.docker import container
+from modules.docker.container import ContainerSettings
+from modules.providers.base import (
+    LabResource,
+    create_unless_taken,
+    diff,
+    refuse_different,
+    settings_inputs,
+    settling,
+    target_of,
+)
+from modules.ssh import Target
+
+REPLACE_KEYS = ("target", *(f.name for f in fields(ContainerSettings)))
+
+
+def _outs(found: dict[str, Any]) -> dict[str, Any]:
+    return {"container_id": found["Id"], "addresses": container.addresses(found)}
+
+
+class ContainerProvider(ResourceProvider):
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        target, settings = target_of(props), ContainerSettings.from_props(props)
+        ident = create_unless_taken(lambda: container.run(target, settings), "is already in use")
+        if ident is None:
+            existing = container.container_inspect(target, settings.name)
+            if existing is None:  # gone again meanwhile
+                ident = container.run(target, settings)
+            else:
+                refuse_different(target, "container", settings.name,
+                                 container.differences(settings, existing),
+                                 f"docker rm -f {settings.name}")
+                ident = existing["Id"]
+                if not existing["State"]["Running"]:
+                    # The lab's own container, stopped: start over from a clean one.
+                    container.rm(target, ident)
+                    ident = container.run(target, settings)
+        found = container.container_inspect(target, ident)
+        assert found is not None
+        return CreateResult(found["Id"], {**props, **_outs(found)})
+
+    @settling
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        found = container.container_inspect(target_of(props), id_)
+        if found is None:
+            return ReadResult("", {})
+        return ReadResult(id_, {**props, **_outs(found)})
+
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        return diff(olds, news, REPLACE_KEYS)
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        container.rm(target_of(props), id_)
+
+
+class Container(LabResource):
+    container_id: pulumi.Output[str]
+    addresses: pulumi.Output[dict]
+
+    def __init__(self, name: str, target: Target, settings: ContainerSettings,
+                 network: pulumi.Input[str], opts: pulumi.ResourceOptions | None = None) -> None:
+        """`network`: bridge, host, none, or the ID of a Network resource."""
+        super().__init__(ContainerProvider(), name,
+                         {"target": target.as_dict(),
+                          **settings_inputs(settings, network=network)}, opts)

@@ -1,0 +1,71 @@
+"""`docker network create` on one host (swarm-scoped networks: on a manager)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, fields
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import CreateResult, DiffResult, ReadResult, ResourceProvider
+
+from modules.docker import network
+from modules.docker.network import NetworkSettings, NetworkState
+from modules.providers.base import (
+    LabResource,
+    create_unless_taken,
+    diff,
+    refuse_different,
+    settings_inputs,
+    settling,
+    target_of,
+)
+from modules.ssh import Target
+
+REPLACE_KEYS = ("target", *(f.name for f in fields(NetworkSettings)))
+
+
+class NetworkProvider(ResourceProvider):
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        target, settings = target_of(props), NetworkSettings.from_props(props)
+        net_id = create_unless_taken(lambda: network.create(target, settings), "already exists")
+        if net_id is None:
+            existing = network.network_inspect(target, settings.name) or {}
+            refuse_different(target, "network", settings.name,
+                             network.differences(settings, existing),
+                             f"docker network rm {settings.name}")
+            net_id = existing["Id"]
+        found = network.network_inspect(target, net_id)
+        assert found is not None
+        return CreateResult(net_id, {**props, **asdict(network.state(target, found))})
+
+    @settling
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        target = target_of(props)
+        found = network.network_inspect(target, id_)
+        if found is None:
+            return ReadResult("", {})
+        return ReadResult(id_, {**props, **asdict(network.state(target, found))})
+
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        return diff(olds, news, REPLACE_KEYS)
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        network.rm(target_of(props), id_)
+
+
+class Network(LabResource):
+    # The outputs are NetworkState's fields (a unit test holds them equal).
+    network_id: pulumi.Output[str]
+    actual_driver: pulumi.Output[str]
+    actual_scope: pulumi.Output[str]
+    actual_subnet: pulumi.Output[str]
+    actual_gateway: pulumi.Output[str]
+    encrypted: pulumi.Output[bool]
+
+    def __init__(self, name: str, target: Target, settings: NetworkSettings,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(NetworkProvider(), name,
+                         {"target": target.as_dict(), **settings_inputs(settings)}, opts)
+
+
+__all__ = ["Network", "NetworkProvider", "NetworkSettings", "NetworkState"]

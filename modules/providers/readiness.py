@@ -1,0 +1,79 @@
+"""The readiness gate: the last resource of the lab. `pulumi up` returns only once the lab
+works, proven from inside it (modules.checks.builtin), or fails naming what does not.
+
+Every `pulumi up` refreshes first (Pulumi.yaml: refresh: always), and this resource's read
+tries the checks once: when one fails, the read reports the lab as not ready, the diff
+shows it, and the update waits (bounded) for the lab to work again. So a plain `pulumi up`
+after drift both repairs the lab and proves it, and a healthy lab costs one round of probes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import CreateResult, DiffResult, ReadResult, ResourceProvider, UpdateResult
+
+from modules.checks.gate import failures, gate
+from modules.checks.model import Check, Result
+from modules.providers.base import LabResource, diff
+from modules.ssh import RemoteError, Target
+
+INPUTS = ("targets", "checks", "timeout", "ready")
+
+
+def _run(props: dict[str, Any], timeout: float) -> tuple[list[Result], list[str]]:
+    """The results, and the lines of those that fail."""
+    targets = {name: Target.from_dict(t) for name, t in props["targets"].items()}
+    alternatives = [[Check.from_dict(c) for c in alts] for alts in props["checks"]]
+    results = gate(targets, alternatives, timeout)
+    return results, [r.line() for r in failures(results)]
+
+
+def _outs(props: dict[str, Any], results: list[Result]) -> dict[str, Any]:
+    skipped = [r.line() for r in results if r.outcome == "skipped"]
+    return {**props, "passed": len(results) - len(skipped), "skipped": skipped}
+
+
+class ReadinessProvider(ResourceProvider):
+    def _wait(self, props: dict[str, Any]) -> dict[str, Any]:
+        timeout = int(props["timeout"])
+        results, failed = _run(props, timeout)
+        if failed:
+            raise RemoteError(f"the lab does not work {timeout}s after it was built; "
+                              f"{len(failed)} of {len(results)} checks fail:\n  "
+                              + "\n  ".join(failed))
+        return _outs(props, results)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        return CreateResult("readiness", self._wait(props))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        results, failed = _run(props, 0)
+        # Dynamic providers diff against the old outputs, which carry the inputs too: both say
+        # what was found, so a lab that does not work shows as a change `up` then waits out.
+        found = {"ready": not failed}
+        inputs = {k: props.get(k) for k in INPUTS}
+        return ReadResult(id_, {**_outs(props, results), **found}, inputs={**inputs, **found})
+
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        return diff(olds, news, (), INPUTS)
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        return UpdateResult(self._wait(news))
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        """Nothing on the hosts: the gate only looks."""
+
+
+class Readiness(LabResource):
+    passed: pulumi.Output[int]
+    skipped: pulumi.Output[list]
+    """The lines of the checks this lab cannot pass (a kernel feature it lacks)."""
+
+    def __init__(self, name: str, targets: dict[str, Target],
+                 checks: list[list[dict[str, Any]]], timeout: int,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(ReadinessProvider(), name,
+                         {"targets": {n: t.as_dict() for n, t in targets.items()},
+                          "checks": checks, "timeout": timeout, "ready": True}, opts)

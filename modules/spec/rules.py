@@ -1,0 +1,112 @@
+"""Checks of one value at a time. Each raises ConfigError with the key, the bad value and
+what is allowed; patterns are whole-string matches (no trailing newline slips through), and
+nothing that starts with '-' passes, so no value can become a docker or ssh flag."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Any
+
+
+class ConfigError(ValueError):
+    """A stack configuration error; the message names key, value and what is allowed."""
+
+
+HOST_NAME = re.compile(r"[a-z][a-z0-9-]{0,62}")
+# Docker object names (networks, services): what dockerd accepts, without a leading '-'.
+OBJECT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")
+USER_NAME = re.compile(r"[a-z_][a-z0-9_-]{0,31}")
+INTERFACE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,14}")
+DNS_NAME = re.compile(r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                      r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*")
+# Docker's reference grammar: [registry[:port]/]path[:tag][@digest]; every component
+# starts with a letter or digit.
+_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+IMAGE_REF = re.compile(
+    rf"(?:[A-Za-z0-9]+(?:[.-][A-Za-z0-9]+)*(?::[0-9]{{1,5}})?/)?{_COMPONENT}(?:/{_COMPONENT})*"
+    r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?"
+)
+
+
+def err(key: str, value: Any, allowed: str) -> ConfigError:
+    return ConfigError(f"swarmlab:{key}: {value!r} is not valid; allowed: {allowed}")
+
+
+def expect(key: str, value: Any, kind: type | tuple[type, ...], allowed: str) -> Any:
+    # bool is an int in Python; a boolean where a number belongs is still wrong.
+    if isinstance(value, bool) and kind is not bool:
+        raise err(key, value, allowed)
+    if not isinstance(value, kind):
+        raise err(key, value, allowed)
+    return value
+
+
+def text(key: str, value: Any, pattern: re.Pattern[str], allowed: str) -> str:
+    value = expect(key, value, str, allowed)
+    if not pattern.fullmatch(value):
+        raise err(key, value, allowed)
+    return str(value)
+
+
+def integer(key: str, value: Any, low: int, high: int) -> int:
+    allowed = f"a whole number from {low} to {high}"
+    if isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,9}", value):
+        value = int(value)
+    value = expect(key, value, int, allowed)
+    if not low <= value <= high:
+        raise err(key, value, allowed)
+    return int(value)
+
+
+def boolean(key: str, value: Any) -> bool:
+    if isinstance(value, str) and value in ("true", "false"):
+        return value == "true"
+    return bool(expect(key, value, bool, "true or false"))
+
+
+def keys(key: str, obj: Any, required: tuple[str, ...], optional: tuple[str, ...]) -> dict:
+    allowed = ", ".join(required + optional)
+    obj = expect(key, obj, dict, f"an object with keys {allowed}")
+    for name in obj:
+        if name not in required + optional:
+            raise ConfigError(f"swarmlab:{key}: unknown key {name!r}; allowed keys: {allowed}")
+    for name in required:
+        if name not in obj:
+            raise ConfigError(f"swarmlab:{key}: missing key {name!r}; required keys: {allowed}")
+    return obj
+
+
+def ipv4(key: str, value: Any) -> ipaddress.IPv4Address:
+    allowed = "an IPv4 address such as 192.168.1.10"
+    value = expect(key, value, str, allowed)
+    try:
+        if not re.fullmatch(r"[0-9.]{7,15}", value):
+            raise ValueError
+        return ipaddress.IPv4Address(value)
+    except ValueError:
+        raise err(key, value, allowed) from None
+
+
+def network(key: str, value: Any) -> ipaddress.IPv4Network:
+    allowed = "an IPv4 network in CIDR form such as 192.168.1.0/24"
+    value = expect(key, value, str, allowed)
+    try:
+        if not re.fullmatch(r"[0-9.]{7,15}/[0-9]{1,2}", value):
+            raise ValueError
+        return ipaddress.IPv4Network(value)
+    except ValueError:
+        raise err(key, value, allowed) from None
+
+
+def image(key: str, value: Any) -> str:
+    return text(key, value, IMAGE_REF,
+                "an image reference such as nginx:1.27 or registry:5000/app:tag")
+
+
+def list_of_strings(key: str, value: Any) -> tuple[str, ...]:
+    allowed = "a list of strings"
+    value = expect(key, value, list, allowed)
+    if not all(isinstance(v, str) for v in value):
+        raise err(key, value, allowed)
+    return tuple(value)

@@ -1,0 +1,199 @@
+"""Connections to the lab hosts and `run`, bounded and verified.
+
+Host keys are checked against the lab's known_hosts with RejectPolicy (an unknown or changed
+key is refused, never accepted). Every command has a wall-clock deadline: it ends by then
+whether its output has stopped or not. One connection per host is reused within a process:
+the dynamic-provider process serves every resource of an update, and one SSH handshake per
+host instead of one per command is most of the speed of `pulumi up`.
+
+Join tokens and unlock keys are redacted from every message this module produces, so an
+error can be shown and logged as it is.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import paramiko
+
+from modules.ssh.errors import RemoteError, TransientError, redact
+from modules.ssh.target import Target
+
+# sshd refuses channels beyond MaxSessions (OpenSSH's default: 10) open at once on one
+# connection. A parallel refresh on a manager opens that many, so commands to one host wait
+# for a free session instead, a few below the default limit.
+SESSIONS_PER_HOST = 8
+
+
+@dataclass(frozen=True)
+class Result:
+    exit_status: int
+    stdout: str
+    stderr: str
+
+
+@dataclass
+class _Link:
+    """What this process keeps per host: the shared connection, the lock for (re)connecting
+    it (one per host, so a handshake with one host never waits for another), and the slots
+    for the commands open on it at once."""
+
+    client: paramiko.SSHClient | None = None
+    connecting: threading.Lock = field(default_factory=threading.Lock)
+    sessions: threading.BoundedSemaphore = field(
+        default_factory=lambda: threading.BoundedSemaphore(SESSIONS_PER_HOST))
+
+
+_links: dict[tuple, _Link] = {}
+_links_lock = threading.Lock()
+_trace_lock = threading.Lock()
+
+
+def _trace(event: str, target: Target, started: float, **fields: object) -> None:
+    """With SWARMLAB_SSH_LOG=<file>, one JSON line per SSH connect and command (secrets
+    redacted): how `make bench` counts round trips and finds where the time goes."""
+    path = os.environ.get("SWARMLAB_SSH_LOG")
+    if not path:
+        return
+    line = json.dumps({"event": event, "host": target.name, "pid": os.getpid(),
+                       "start": round(started, 3),
+                       "seconds": round(time.time() - started, 3), **fields})
+    with _trace_lock, open(path, "a", encoding="utf-8") as log:
+        log.write(redact(line) + "\n")
+
+
+def _connect(target: Target) -> paramiko.SSHClient:
+    where = target.label
+    for what, path in (("SSH key file", target.key_file), ("known_hosts file",
+                                                           target.known_hosts_file)):
+        if not Path(path).is_file():
+            raise RemoteError(f"{where}: {what} {path} does not exist; are the hosts up "
+                              "(`make hosts`)?")
+    client = paramiko.SSHClient()
+    client.load_host_keys(target.known_hosts_file)
+    client.set_missing_host_key_policy(paramiko.RejectPolicy())
+    timeout = target.connect_timeout
+    endpoint = f"{target.endpoint}:{target.port}"
+    try:
+        client.connect(
+            target.endpoint, port=target.port, username=target.user,
+            key_filename=target.key_file, timeout=timeout, banner_timeout=timeout,
+            auth_timeout=timeout, allow_agent=False, look_for_keys=False,
+        )
+    except paramiko.BadHostKeyException as err:
+        raise RemoteError(f"{where}: host key does not match {target.known_hosts_file}; "
+                          f"refusing to connect ({err})") from None
+    except paramiko.AuthenticationException as err:
+        raise RemoteError(f"{where}: SSH authentication as {target.user} with "
+                          f"{target.key_file} failed: {err}") from None
+    except paramiko.SSHException as err:
+        if "not found in known_hosts" in str(err):
+            raise RemoteError(f"{where}: host key is not in {target.known_hosts_file}; "
+                              "refusing to connect") from None
+        raise TransientError(f"{where}: SSH failed: {err}") from None
+    except TimeoutError:
+        raise RemoteError(f"{where}: SSH connect to {endpoint} timed out after {timeout:g}s; "
+                          "is the host up and sshd running?") from None
+    except paramiko.ssh_exception.NoValidConnectionsError as err:
+        # One error per address tried: say what the socket said ("Connection refused").
+        reasons = sorted({e.strerror or str(e) for e in err.errors.values()})
+        raise RemoteError(f"{where}: cannot connect to {endpoint}: {'; '.join(reasons)}") from None
+    except OSError as err:
+        raise RemoteError(f"{where}: cannot connect to {endpoint}: "
+                          f"{err.strerror or err}") from None
+    return client
+
+
+def _link(target: Target) -> _Link:
+    key = (target.endpoint, target.port, target.user, target.key_file, target.known_hosts_file)
+    with _links_lock:
+        return _links.setdefault(key, _Link())
+
+
+def _client(target: Target) -> paramiko.SSHClient:
+    link = _link(target)
+    with link.connecting:
+        client = link.client
+        transport = client.get_transport() if client else None
+        if client is None or transport is None or not transport.is_active():
+            started = time.time()
+            client = link.client = _connect(target)
+            _trace("connect", target, started)
+        return client
+
+
+def forget(target: Target) -> None:
+    """Drop a cached connection (after the host went away or restarted)."""
+    link = _link(target)
+    with link.connecting:
+        client, link.client = link.client, None
+    if client:
+        client.close()
+
+
+def run(target: Target, command: str, *, stdin: str | bytes | None = None, check: bool = True,
+        timeout: float | None = None) -> Result:
+    """Run one shell command on the host, within `timeout` seconds of wall-clock time (the
+    target's command timeout by default); raise RemoteError naming host and command."""
+    limit = timeout or target.command_timeout
+    started = time.time()
+    deadline = time.monotonic() + limit
+    with _link(target).sessions:
+        status, out, err_out = _session(target, command, stdin, deadline, limit)
+    _trace("command", target, started, command=command, exit=status)
+    if check and status != 0:
+        raise RemoteError(f"{target.label}: `{redact(command)}` exited {status}: "
+                          f"{redact(err_out.strip() or out.strip())}")
+    return Result(status, out, err_out)
+
+
+def _session(target: Target, command: str, stdin: str | bytes | None, deadline: float,
+             limit: float) -> tuple[int, str, str]:
+    """One command on its own channel of the host's shared connection."""
+    transport = None
+    try:
+        transport = _client(target).get_transport()
+        assert transport is not None
+        channel = transport.open_session(timeout=target.connect_timeout)
+        try:
+            channel.exec_command(command)
+            if stdin is not None:
+                channel.sendall(stdin.encode() if isinstance(stdin, str) else stdin)
+            channel.shutdown_write()
+            out, err_out = _drain(channel, deadline)
+            if out is None or not channel.status_event.wait(max(0.0, deadline - time.monotonic())):
+                raise RemoteError(f"{target.label}: `{redact(command)}` did not finish within "
+                                  f"{limit:g}s")
+            return channel.recv_exit_status(), out, err_out
+        finally:
+            channel.close()
+    except (paramiko.SSHException, EOFError, OSError) as err:
+        # Only a dead connection is dropped: a channel refused on a live one must not take
+        # down the other commands in flight on it.
+        if transport is None or not transport.is_active():
+            forget(target)
+        raise TransientError(f"{target.label}: SSH session failed: "
+                             f"{err or type(err).__name__}") from None
+
+
+def _drain(channel: paramiko.Channel, deadline: float) -> tuple[str | None, str]:
+    """Both streams to EOF, or (None, ...) at the deadline. Exit-status can arrive before the
+    last stderr bytes, so reading stops at EOF, not at exit-status."""
+    out, err = bytearray(), bytearray()
+    while True:
+        while channel.recv_ready():
+            out += channel.recv(65536)
+        while channel.recv_stderr_ready():
+            err += channel.recv_stderr(65536)
+        if channel.eof_received and not channel.recv_ready() and not channel.recv_stderr_ready():
+            return out.decode(errors="replace"), err.decode(errors="replace")
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return None, err.decode(errors="replace")
+        select.select([channel], [], [], min(remaining, 1.0))

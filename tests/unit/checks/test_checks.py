@@ -1,0 +1,67 @@
+"""Checks: the probes a host runs, what their exit codes mean, and the gate's stand-ins."""
+
+from __future__ import annotations
+
+import subprocess
+
+from modules.checks import builtin
+from modules.checks.gate import gate
+from modules.checks.model import Check, Source
+from modules.docker import probe
+from tests.support.fakes import MANAGER, TARGET, FakeHosts
+from tests.unit.test_program import local_spec
+
+APP = Source("service", "app", "manager")
+
+
+def test_a_probe_script_runs_every_probe_and_reports_each(tmp_path):
+    checks = [(0, Check("ping", Source("host", "manager", "manager"), target="127.0.0.1")),
+              (1, Check("tcp", Source("host", "manager", "manager"), target="127.0.0.1", port=1))]
+    script = probe.script(checks).replace("$(command -v busybox || true) ", "")
+    out = subprocess.run(["sh", "-c", script.replace("ping -c 1", "true ping -c 1")
+                          .replace("nc -w", "false nc -w")], capture_output=True, text=True).stdout
+    assert probe.parse(out) == {0: (0, ""), 1: (1, "")}
+
+
+def test_the_lines_say_exactly_what_was_tried():
+    check = Check("http", APP, target="web", port=80, network="myoverlay", expect="fail")
+    assert check.tried() == "service app on manager: HTTP GET http://web:80/ on myoverlay"
+
+
+def test_exit_codes_mean_reached_refused_skipped_or_error(monkeypatch):
+    codes = {"a": 0, "b": 1, "c": 127, "d": probe.NO_SOURCE, "e": probe.NO_KERNEL_FEATURE}
+
+    def handle(host, command, stdin):
+        return 0, "\n".join(f"PROBE {i} {code} last line" for i, code in enumerate(codes.values())), ""
+
+    FakeHosts(handle).install(monkeypatch)
+    checks = [Check("ping", APP, target=t, requires="esp" if t == "e" else "") for t in codes]
+    from modules.checks.run import run_once
+    results = run_once({"manager": MANAGER}, checks)
+    assert [(r.outcome, r.missing) for r in results] == [
+        ("reached", ""), ("refused", ""), ("skipped", "tool"), ("error", ""), ("skipped", "kernel")]
+    assert [r.passed for r in results] == [True, False, True, False, True]
+
+
+def test_expect_fail_passes_only_when_refused(monkeypatch):
+    FakeHosts(lambda h, c, s: (0, "PROBE 0 1 x\nPROBE 1 0 y", "")).install(monkeypatch)
+    from modules.checks.run import run_once
+    results = run_once({"manager": MANAGER}, [Check("dns", APP, target="web2", expect="fail")] * 2)
+    assert [r.passed for r in results] == [True, False]
+
+
+def test_a_source_without_ping_lets_the_other_side_of_the_pair_try(monkeypatch):
+    spec = local_spec(services=[{"name": "web", "network": "myoverlay", "node": "worker",
+                                 "image": "nginx:1.27"},
+                                {"name": "app", "network": "myoverlay", "node": "manager"}])
+    first = builtin.service_checks(spec)[-1]
+    assert (first.source.name, first.target) == ("app", "tasks.web")
+    other = builtin.reverse(first, spec)
+    assert other is not None and (other.source.name, other.target) == ("web", "tasks.app")
+
+    def handle(host, command, stdin):  # the manager's app has no ping; the worker's web has
+        return 0, "PROBE 0 127 exec: ping not found" if host == "manager" else "PROBE 0 0 ", ""
+
+    FakeHosts(handle).install(monkeypatch)
+    results = gate({"manager": MANAGER, "worker": TARGET}, [[first, other]], timeout=0)
+    assert [(r.check.source.name, r.outcome) for r in results] == [("web", "reached")]

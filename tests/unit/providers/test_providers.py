@@ -1,0 +1,122 @@
+"""What every provider promises: reads settle, creates adopt only what is the lab's, outputs
+are declared once."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+
+from modules.docker.cli import DaemonDownError
+from modules.docker.network import NetworkState
+from modules.providers import container, network, readiness, service, swarm_init, swarm_join
+from modules.providers.base import output_names
+from modules.ssh import RemoteError, TransientError
+from tests.support.fakes import TARGET, FakeHosts
+
+PROPS = {"target": TARGET.as_dict()}
+
+
+def test_network_outputs_are_its_states_fields():
+    assert output_names(network.Network) == [f.name for f in dataclasses.fields(NetworkState)]
+
+
+@pytest.mark.parametrize(("resource", "names"), [
+    (swarm_init.SwarmInit, ["cluster_id", "node_id", "worker_token", "manager_token",
+                            "unlock_key", "autolock_on", "cert_expiry_ns"]),
+    (swarm_join.SwarmJoin, ["node_id", "hostname", "state"]),
+    (service.Service, ["service_id", "tasks"]),
+    (container.Container, ["container_id", "addresses"]),
+    (readiness.Readiness, ["passed", "skipped"]),
+])
+def test_outputs_are_declared_once_as_annotations(resource, names):
+    assert output_names(resource) == names
+
+
+def test_the_join_tokens_and_unlock_key_are_secret_outputs():
+    assert set(swarm_init.SECRET_OUTPUTS) == {"worker_token", "manager_token", "unlock_key"}
+    assert set(swarm_init.SECRET_OUTPUTS) <= set(output_names(swarm_init.SwarmInit))
+
+
+def test_a_read_retries_a_dockerd_that_came_back_a_moment_ago(monkeypatch):
+    answers = [TransientError("worker (192.168.1.11): context deadline exceeded"),
+               {"Id": "c1", "Name": "/web1", "State": {"Running": True}}]
+
+    def inspect(target, ident):
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    monkeypatch.setattr(container.container, "container_inspect", inspect)
+    slept: list[float] = []
+    monkeypatch.setattr("modules.ssh.waiting.time.sleep", slept.append)
+    result = container.ContainerProvider().read("c1", PROPS)
+    assert result.id == "c1" and not answers
+    assert slept == [1.0]
+
+
+@pytest.mark.parametrize(("error", "message"), [
+    (RemoteError("worker (192.168.1.11): permission denied"), "permission denied"),
+    (DaemonDownError("worker (192.168.1.11): Cannot connect to the Docker daemon; dockerd is "
+                     "not running on worker"), "dockerd is not running on worker"),
+])
+def test_a_read_reports_a_real_error_or_a_stopped_dockerd_at_once(monkeypatch, error, message):
+    calls = []
+
+    def inspect(target, ident):
+        calls.append(ident)
+        raise error
+
+    monkeypatch.setattr(container.container, "container_inspect", inspect)
+    with pytest.raises(RemoteError, match=message):
+        container.ContainerProvider().read("c1", PROPS)
+    assert calls == ["c1"]
+
+
+def test_a_network_of_the_labs_name_with_another_subnet_is_refused_naming_the_field(monkeypatch):
+    def handle(host, command, stdin):
+        if command.startswith("docker network create"):
+            return 1, "", "Error response from daemon: network with name myoverlay already exists"
+        return 0, json.dumps({"Id": "n1", "Name": "myoverlay", "Driver": "overlay", "Scope": "swarm",
+                              "Attachable": True, "Labels": {"swarmlab": "true"},
+                              "IPAM": {"Config": [{"Subnet": "10.9.9.0/24"}]}}), ""
+
+    hosts = FakeHosts(handle).install(monkeypatch)
+    with pytest.raises(RemoteError) as caught:
+        network.NetworkProvider().create({**PROPS, "name": "myoverlay", "driver": "overlay",
+                                          "attachable": True, "subnet": "10.0.5.0/24"})
+    assert str(caught.value) == (
+        "worker (192.168.1.11): a network named 'myoverlay' already exists and is not the lab's: "
+        "subnet: has '10.9.9.0/24', the lab wants '10.0.5.0/24'. Remove it (`docker network rm "
+        "myoverlay`) or rename it, then run `pulumi up` again")
+    assert not hosts.ran("docker network rm")
+
+
+def test_a_stopped_container_of_the_labs_own_is_replaced(monkeypatch):
+    old = {"Id": "old", "Name": "/web1", "State": {"Running": False},
+           "Config": {"Image": "busybox", "Cmd": ["sleep", "1d"]}, "HostConfig": {"Init": True},
+           "NetworkSettings": {"Networks": {"bridge": {"NetworkID": "b"}}}}
+    state = {"old": old}
+    runs = []
+
+    def handle(host, command, stdin):
+        if command.startswith("docker run"):
+            runs.append(command)
+            if len(runs) == 1:
+                return 125, "", 'Conflict. The container name "/web1" is already in use'
+            state["new"] = {**old, "Id": "new", "State": {"Running": True}}
+            return 0, "new\n", ""
+        if command.startswith("docker rm"):
+            state.pop("old")
+            return 0, "", ""
+        ident = command.rsplit(" ", 1)[1]
+        found = state.get("old" if ident == "web1" and "old" in state else ident)
+        return (0, json.dumps(found), "") if found else (1, "", "Error: No such object")
+
+    hosts = FakeHosts(handle).install(monkeypatch)
+    result = container.ContainerProvider().create(
+        {**PROPS, "name": "web1", "image": "busybox", "network": "bridge", "command": ["sleep", "1d"]})
+    assert result.id == "new"
+    assert [c.split()[1] for c in hosts.ran("docker r")] == ["run", "rm", "run"]

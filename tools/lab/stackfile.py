@@ -1,0 +1,66 @@
+"""A lab's working stack file, `.lab/stacks/Pulumi.<lab>.yaml`, made from a committed one.
+
+The committed `stacks/Pulumi.<stack>.yaml` says what the lab is; running a lab never
+rewrites it. Its working copy is what Pulumi reads and writes (the encryption salt of the
+lab's own random passphrase lands there): the committed settings, plus the lab's own files
+(hosts tool's host list, key, known_hosts) where the committed file names none.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from hosts.paths import private_dir
+from tools.lab.labs import ROOT, STACKS_DIR, stack_file, template
+
+
+def _relative(path: Path) -> str:
+    return os.path.relpath(path, ROOT)
+
+
+def settings(stack: str, lab_dir: Path, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The committed stack's config, completed for this lab (and `extra` on top)."""
+    source = template(stack)
+    if not source.is_file():
+        known = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in source.parent.glob("Pulumi.*.yaml"))
+        raise ValueError(f"STACK={stack!r}: {source} does not exist; allowed: {', '.join(known)}")
+    config: dict[str, Any] = dict((yaml.safe_load(source.read_text()) or {}).get("config") or {})
+    if "swarmlab:hosts" not in config:
+        config.setdefault("swarmlab:hostsFile", _relative(lab_dir / "hosts.json"))
+    config.setdefault("swarmlab:sshKeyFile", _relative(lab_dir / "id_ed25519"))
+    config.setdefault("swarmlab:sshKnownHostsFile", _relative(lab_dir / "known_hosts"))
+    config.update(extra or {})
+    return config
+
+
+def passphrase(lab_dir: Path) -> Path:
+    """The lab's own random passphrase (0600), made once: what encrypts its secrets."""
+    path = lab_dir / "passphrase"
+    if not path.exists():
+        private_dir(lab_dir)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_urlsafe(32) + "\n")
+    return path
+
+
+def write(lab: str, stack: str, lab_dir: Path, extra: dict[str, Any] | None = None) -> Path:
+    """Write (or bring up to date) the lab's working stack file; keep Pulumi's salt."""
+    private_dir(STACKS_DIR)
+    path = stack_file(lab)
+    current = yaml.safe_load(path.read_text()) if path.exists() else None
+    wanted = {"config": settings(stack, lab_dir, extra)}
+    if current and current.get("encryptionsalt"):
+        wanted["encryptionsalt"] = current["encryptionsalt"]
+    if current != wanted:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(f"# Lab {lab}, from stacks/Pulumi.{stack}.yaml: written by `make stack`; "
+                      "edit that file instead.\n")
+            out.write(yaml.safe_dump(wanted, sort_keys=False))
+    return path
