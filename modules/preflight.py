@@ -1,24 +1,26 @@
-"""Read-only checks of every host before the program declares any resource.
+"""Read-only checks of every host before anything changes on it.
 
-They run in preview and in up, after the config is validated and before any change: each
-host answers SSH with its verified key, its dockerd answers, and the macvlan parent
-interface exists. Every problem found, on every host, is reported at once, so a broken host
-gives one clear error instead of a half-built lab.
+Each host answers SSH with its verified key, its dockerd answers, and the macvlan parent
+interface exists; with several managers, raft has quorum. Every problem found, on every
+host, is reported at once, so a broken host gives one clear error instead of a half-built
+lab. The Preflight resource runs them in every `pulumi up` (modules.providers.preflight);
+the program runs them itself in a preview, which creates nothing.
 """
 
 from __future__ import annotations
 
 import shlex
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-from modules.spec import HostSpec, LabSpec
+from modules.spec import LabSpec
 from modules.ssh import RemoteError, Target, run
 
+LOST_QUORUM = ("does not have a leader", "context deadline exceeded")
 
-def check_host(spec: LabSpec, host: HostSpec) -> list[str]:
+
+def check_host(target: Target, parent: str) -> list[str]:
     """The problems found on one host (empty when it is ready)."""
-    target = Target.for_host(spec, host)
-    parent = spec.macvlan.parent
     # One round trip: docker's answer, then whether the parent link exists.
     script = (f"docker info --format '{{{{.ServerVersion}}}}' 2>&1; echo \"docker=$?\"; "
               f"ip -o link show {shlex.quote(parent)} >/dev/null 2>&1; echo \"parent=$?\"")
@@ -36,37 +38,40 @@ def check_host(spec: LabSpec, host: HostSpec) -> list[str]:
     if status.get("parent") != "0":
         problems.append(f"{target.label}: swarmlab:macvlan.parent {parent!r} is not an interface "
                         f"on this host; set swarmlab:macvlan.parent to one that is (see "
-                        f"`ip -o link` on {host.name})")
+                        f"`ip -o link` on {target.name})")
     return problems
 
 
-LOST_QUORUM = ("does not have a leader", "context deadline exceeded")
-
-
-def lost_quorum(spec: LabSpec, answering_managers: int) -> bool:
+def lost_quorum(leader: Target, managers: int, answering: int) -> bool:
     """Raft needs a majority of managers: fewer answer, or the leader says it has none."""
-    if answering_managers < len(spec.managers) // 2 + 1:
+    if answering < managers // 2 + 1:
         return True
     try:
-        result = run(Target.for_host(spec, spec.leader),
-                     "docker info --format '{{.Swarm.ControlAvailable}}' 2>&1 | "
+        result = run(leader, "docker info --format '{{.Swarm.ControlAvailable}}' 2>&1 | "
                      "grep -q true && docker node ls -q 2>&1", check=False)
     except RemoteError:
         return False  # check_host reports unreachable hosts
     return any(marker in result.stdout for marker in LOST_QUORUM)
 
 
-def check_all(spec: LabSpec) -> list[str]:
-    with ThreadPoolExecutor(max_workers=len(spec.hosts)) as pool:
-        results = dict(zip(spec.hosts, pool.map(lambda h: check_host(spec, h), spec.hosts),
-                           strict=True))
-    problems = [problem for host_problems in results.values() for problem in host_problems]
-    answering = sum(1 for host, found in results.items() if host.role == "manager" and not found)
-    if len(spec.managers) > 1 and lost_quorum(spec, answering):
-        managers = len(spec.managers)
+def check_hosts(hosts: Sequence[tuple[Target, str]], parent: str) -> list[str]:
+    """Every problem on these (target, role) hosts; the first manager leads."""
+    with ThreadPoolExecutor(max_workers=max(1, len(hosts))) as pool:
+        found = list(pool.map(lambda h: check_host(h[0], parent), hosts))
+    problems = [problem for host_problems in found for problem in host_problems]
+    managers = [(target, problems_there) for (target, role), problems_there in
+                zip(hosts, found, strict=True) if role == "manager"]
+    answering = sum(1 for _, problems_there in managers if not problems_there)
+    if len(managers) > 1 and lost_quorum(managers[0][0], len(managers), answering):
+        leader = managers[0][0]
         problems.append(
-            f"{spec.leader.name} ({spec.leader.address}): the swarm has lost quorum: raft needs "
-            f"{managers // 2 + 1} of its {managers} managers online, and {answering} answer. Start "
-            "the stopped managers' dockerd (one-box hosts: `python -m hosts up`), or, if they are "
-            "gone for good, run `docker swarm init --force-new-cluster` on a surviving manager")
+            f"{leader.label}: the swarm has lost quorum: raft needs {len(managers) // 2 + 1} of "
+            f"its {len(managers)} managers online, and {answering} answer. Start the stopped "
+            "managers' dockerd (one-box hosts: `python -m hosts up`), or, if they are gone for "
+            "good, run `docker swarm init --force-new-cluster` on a surviving manager")
     return problems
+
+
+def check_all(spec: LabSpec) -> list[str]:
+    return check_hosts([(Target.for_host(spec, h), h.role) for h in spec.hosts],
+                       spec.macvlan.parent)

@@ -15,8 +15,10 @@ from modules.components.readiness import LabReadiness, LabReadinessArgs
 from modules.components.services import SwarmServices, SwarmServicesArgs
 from modules.components.singlehost import SingleHostDemos, SingleHostDemosArgs
 from modules.components.swarm import Swarm, SwarmArgs
+from modules.providers.preflight import Preflight
 from modules.spec import ConfigError, LabSpec
 from modules.spec.pulumi_config import load_spec
+from modules.ssh import Target
 
 
 @dataclass
@@ -31,8 +33,10 @@ class Lab:
 
 def build(spec: LabSpec) -> Lab:
     """Declare every resource of the lab."""
-    swarm = Swarm("swarm", SwarmArgs(spec))
-    networks = SwarmNetworks("net", SwarmNetworksArgs(spec, swarm.init))
+    gate = Preflight("preflight", {h.name: Target.for_host(spec, h) for h in spec.hosts},
+                     {h.name: h.role for h in spec.hosts}, spec.macvlan.parent)
+    swarm = Swarm("swarm", SwarmArgs(spec, gate))
+    networks = SwarmNetworks("net", SwarmNetworksArgs(spec, swarm.init, gate))
     services = SwarmServices("svc", SwarmServicesArgs(spec, networks.by_name, swarm.membership))
     demos = {
         name: SingleHostDemos(f"demo-{name}", SingleHostDemosArgs(spec, spec.host(name)),
@@ -65,15 +69,18 @@ def values(lab: Lab) -> dict[str, Any]:
 
 
 def main(root: Path) -> None:
-    """Validate the stack (before any SSH connection), check every host (read-only, before
-    any resource), then declare the lab and export its outputs."""
+    """Validate the stack (before any SSH connection), then declare the lab and export its
+    outputs. Every host is checked before anything changes on it: in an update by the
+    Preflight resource, which everything waits for; in a preview, which creates nothing,
+    here."""
     try:
         spec = load_spec(root)
     except ConfigError as err:
         # RunError: the message alone, no traceback; nothing has been touched yet.
         raise pulumi.RunError(str(err)) from None
-    problems = preflight.check_all(spec)
-    if problems:
-        raise pulumi.RunError("preflight found problems; nothing was changed:\n  - "
-                              + "\n  - ".join(problems))
+    if pulumi.runtime.is_dry_run():
+        problems = preflight.check_all(spec)
+        if problems:
+            raise pulumi.RunError("preflight found problems; nothing was changed:\n  - "
+                                  + "\n  - ".join(problems))
     outputs.export(values(build(spec)))

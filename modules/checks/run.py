@@ -21,6 +21,8 @@ def _outcome(check: Check, status: int, detail: str) -> Outcome:
         return "reached", "", ""
     if status == probe.NO_KERNEL_FEATURE and check.requires:
         return "skipped", detail, "kernel"
+    if status in probe.TIMED_OUT:
+        return "refused", f"no answer within {probe.limit(check)}s", ""
     if status in probe.MISSING_TOOL and check.source.kind != "host":
         return "skipped", f"the source has no tool for it ({detail})", "tool"
     if (status == probe.NO_SOURCE and check.source.kind == "service") or "No such container" in detail:

@@ -18,6 +18,8 @@ class SwarmNetworksArgs:
     """The validated lab: overlays, macvlan parent and per-host ranges."""
     swarm_init: pulumi.Resource
     """The swarm's init: swarm-scoped networks are made on the leader once it is a manager."""
+    preflight: pulumi.Resource
+    """The hosts' read-only checks: nothing changes on a host before they pass."""
 
 
 class SwarmNetworks(pulumi.ComponentResource):
@@ -52,7 +54,7 @@ class SwarmNetworks(pulumi.ComponentResource):
                 # Local networks need no swarm; independent of it, they are made in parallel
                 # with the swarm, and a config network Docker refuses to remove
                 # (moby/moby#35101) does not block the swarm's own teardown.
-                opts=pulumi.ResourceOptions(parent=self))
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[args.preflight]))
         self.by_name[macvlan.name] = Network(
             f"{name}-{macvlan.name}", leader, NetworkSettings(
                 macvlan.name, driver="macvlan", scope="swarm", config_from=macvlan.config_name),

@@ -16,6 +16,8 @@ from modules.ssh import Target
 class SwarmArgs:
     spec: LabSpec
     """The validated lab: hosts with roles, SSH settings, hardening."""
+    preflight: pulumi.Resource
+    """The hosts' read-only checks: nothing changes on a host before they pass."""
 
 
 class Swarm(pulumi.ComponentResource):
@@ -34,7 +36,8 @@ class Swarm(pulumi.ComponentResource):
                      "cert_expiry": spec.hardening.cert_expiry or "",
                      "token_rotation": spec.hardening.token_rotation}
         self.init = SwarmInit(f"{name}-init-{leader.name}", leader_target, leader.address,
-                              hardening, pulumi.ResourceOptions(parent=self))
+                              hardening, pulumi.ResourceOptions(parent=self,
+                                                                depends_on=[args.preflight]))
         self.cluster_id: pulumi.Output[str] = self.init.cluster_id
         self.worker_token: pulumi.Output[str] = pulumi.Output.secret(self.init.worker_token)
         self.manager_token: pulumi.Output[str] = pulumi.Output.secret(self.init.manager_token)

@@ -148,13 +148,14 @@ class NetworkState:
     encrypted: bool
 
 
-def state(target: Target, net: dict[str, Any]) -> NetworkState:
-    addressing = _ipam(net)
-    config_from = (net.get("ConfigFrom") or {}).get("Network")
-    if config_from:
-        config = network_inspect(target, config_from)
-        if config:
-            addressing = _ipam(config)
+def config_network(net: dict[str, Any]) -> str | None:
+    """The config-only network a --config-from network takes its settings from."""
+    return (net.get("ConfigFrom") or {}).get("Network") or None
+
+
+def state(net: dict[str, Any], config: dict[str, Any] | None) -> NetworkState:
+    """`config`: the network's config-only network, if it has one."""
+    addressing = _ipam(config) if config else _ipam(net)
     return NetworkState(
         network_id=net["Id"], actual_driver=net.get("Driver", ""), actual_scope=net.get("Scope", ""),
         actual_subnet=addressing.get("Subnet", ""), actual_gateway=addressing.get("Gateway", ""),

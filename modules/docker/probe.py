@@ -12,6 +12,10 @@ from typing import Protocol
 # Exit codes: the probe's tool is missing in the source (docker exec: 126/127), the source
 # itself is missing (no running task of the service on that host).
 MISSING_TOOL = (126, 127)
+# `timeout` ends a probe that gets no answer (a name the embedded DNS cannot resolve makes a
+# resolver wait 10 s): its exit codes, and the grace it gives before SIGKILL.
+TIMED_OUT = (124, 137)
+GRACE = 1
 NO_SOURCE = 3
 NO_KERNEL_FEATURE = 4
 
@@ -117,16 +121,26 @@ def command(probe: Probe) -> str:
     return "; ".join(steps)
 
 
+def limit(probe: Probe) -> int:
+    """Seconds a probe may take before `timeout` ends it."""
+    return max(1, probe.timeout) + GRACE
+
+
 def _from_source(probe: Probe) -> str:
     source = probe.source
-    if source.kind == "host" or probe.kind in ("udp", "tasks", "containers"):
+    bounded = f"timeout -k {GRACE} {limit(probe)}"
+    if probe.kind in ("udp", "tasks", "containers"):
         return host_command(probe)
+    if source.kind == "host":
+        return f"{bounded} {host_command(probe)}"
     if source.kind == "container":
-        return f"docker exec {shlex.quote(source.name)} {tool_command(probe)}"
-    task = _q("docker", "ps", "-q", "--filter", f"label=com.docker.swarm.service.name={source.name}")
+        return f"{bounded} docker exec {shlex.quote(source.name)} {tool_command(probe)}"
+    # $TASKS: "<service> <container>" per running task here, listed once for the script.
     missing = shlex.quote(f"no running task of {source.name} on this host")
-    return (f'c=$({task} | head -n 1); if [ -z "$c" ]; then echo {missing}; exit {NO_SOURCE}; fi; '
-            f'docker exec "$c" {tool_command(probe)}')
+    pick = _q("awk", "-v", f"s={source.name}", "$1 == s { print $2; exit }")
+    return (f'c=$(printf "%s\\n" "$TASKS" | {pick}); '
+            f'if [ -z "$c" ]; then echo {missing}; exit {NO_SOURCE}; fi; '
+            f'{bounded} docker exec "$c" {tool_command(probe)}')
 
 
 def script(probes: Sequence[tuple[int, Probe]]) -> str:
@@ -135,6 +149,9 @@ def script(probes: Sequence[tuple[int, Probe]]) -> str:
              'printf "PROBE %s %s %s\\n" "$i" "$rc" "$(printf %s "$out" | tail -n 1 | tr -d "\\r")"; }']
     if any(p.requires == "esp" for _, p in probes):
         lines.append(f"ESP=$({ESP_TRIAL}); export ESP")
+    if any(p.source.kind == "service" for _, p in probes):
+        lines.append("TASKS=$(docker ps --format '{{.Label \"com.docker.swarm.service.name\"}} "
+                     "{{.ID}}'); export TASKS")
     if any(p.kind == "tasks" for _, p in probes):
         lines.append("SERVICES=$(docker service ls --format '{{.Name}} {{.Replicas}}'); "
                      "export SERVICES")

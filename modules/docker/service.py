@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from modules.docker.cli import docker, inspect, json_lines, remove
+from modules.docker.cli import docker, inspect, inspect_all, json_lines, remove
 from modules.docker.network import LAB_LABEL
 from modules.ssh import RemoteError, Target, polls, retry
 
@@ -110,3 +110,15 @@ def scale(target: Target, ident: str, count: int) -> None:
 
 def rm(target: Target, ident: str) -> None:
     remove(target, ["service", "rm", "--", ident])
+
+
+def pinned_to(manager: Target, hostname: str) -> list[tuple[str, int]]:
+    """(ID, replicas) of the lab's services pinned to a node by its hostname, by name."""
+    ids = docker(manager, ["service", "ls", "-q", "--filter", "label=swarmlab=true"]).split()
+    found = []
+    for svc in inspect_all(manager, "service", ids):
+        constraints = ((svc["Spec"].get("TaskTemplate") or {}).get("Placement") or {}).get(
+            "Constraints") or []
+        if f"node.hostname=={hostname}" in constraints:
+            found.append((svc["Spec"]["Name"], svc["ID"], replicas(svc)))
+    return [(ident, count) for _, ident, count in sorted(found)]

@@ -7,11 +7,12 @@ import functools
 import inspect
 from collections.abc import Callable
 from dataclasses import fields
-from typing import Any
+from typing import Any, TypeVar
 
 import pulumi
 from pulumi.dynamic import DiffResult, ReadResult, Resource, ResourceProvider
 
+from modules.docker import snapshot
 from modules.docker.cli import DaemonDownError
 from modules.ssh import RemoteError, Target, retry
 
@@ -39,6 +40,29 @@ def settings_inputs(settings: Any, **overrides: Any) -> dict[str, Any]:
 
 def target_of(props: dict[str, Any], key: str = "target") -> Target:
     return Target.from_dict(props[key])
+
+
+P = TypeVar("P", bound=type)
+
+
+def changes_hosts(cls: P) -> P:
+    """A provider whose create, update and delete change hosts: each first drops the
+    snapshots (modules.docker.snapshot) of the hosts its resource names, so that no later
+    read in this process sees them as they were."""
+    def forgetting(method: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(method)
+        def changed(self: Any, *args: Any) -> Any:
+            props = args[-1]  # create(props), update(id, olds, news), delete(id, props)
+            for key in ("target", "manager"):
+                if key in props:
+                    snapshot.forget(target_of(props, key))
+            return method(self, *args)
+        return changed
+
+    for name in ("create", "update", "delete"):
+        if name in cls.__dict__:
+            setattr(cls, name, forgetting(cls.__dict__[name]))
+    return cls
 
 
 ReadMethod = Callable[[Any, str, dict[str, Any]], ReadResult]

@@ -8,10 +8,11 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, ResourceProvider
 
-from modules.docker import container
+from modules.docker import container, snapshot
 from modules.docker.container import ContainerSettings
 from modules.providers.base import (
     LabResource,
+    changes_hosts,
     create_unless_taken,
     diff,
     refuse_different,
@@ -28,6 +29,7 @@ def _outs(found: dict[str, Any]) -> dict[str, Any]:
     return {"container_id": found["Id"], "addresses": container.addresses(found)}
 
 
+@changes_hosts
 class ContainerProvider(ResourceProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         target, settings = target_of(props), ContainerSettings.from_props(props)
@@ -51,7 +53,7 @@ class ContainerProvider(ResourceProvider):
 
     @settling
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        found = container.container_inspect(target_of(props), id_)
+        found = snapshot.of(target_of(props)).container(id_)
         if found is None:
             return ReadResult("", {})
         return ReadResult(id_, {**props, **_outs(found)})

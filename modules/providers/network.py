@@ -8,10 +8,11 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, ResourceProvider
 
-from modules.docker import network
+from modules.docker import network, snapshot
 from modules.docker.network import NetworkSettings, NetworkState
 from modules.providers.base import (
     LabResource,
+    changes_hosts,
     create_unless_taken,
     diff,
     refuse_different,
@@ -24,6 +25,7 @@ from modules.ssh import Target
 REPLACE_KEYS = ("target", *(f.name for f in fields(NetworkSettings)))
 
 
+@changes_hosts
 class NetworkProvider(ResourceProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         target, settings = target_of(props), NetworkSettings.from_props(props)
@@ -36,15 +38,19 @@ class NetworkProvider(ResourceProvider):
             net_id = existing["Id"]
         found = network.network_inspect(target, net_id)
         assert found is not None
-        return CreateResult(net_id, {**props, **asdict(network.state(target, found))})
+        config_from = network.config_network(found)
+        config = network.network_inspect(target, config_from) if config_from else None
+        return CreateResult(net_id, {**props, **asdict(network.state(found, config))})
 
     @settling
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        target = target_of(props)
-        found = network.network_inspect(target, id_)
+        seen = snapshot.of(target_of(props))
+        found = seen.network(id_)
         if found is None:
             return ReadResult("", {})
-        return ReadResult(id_, {**props, **asdict(network.state(target, found))})
+        config_from = network.config_network(found)
+        config = seen.network(config_from) if config_from else None
+        return ReadResult(id_, {**props, **asdict(network.state(found, config))})
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         return diff(olds, news, REPLACE_KEYS)

@@ -8,10 +8,11 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, ResourceProvider, UpdateResult
 
-from modules.docker import service
+from modules.docker import service, snapshot
 from modules.docker.service import ServiceSettings
 from modules.providers.base import (
     LabResource,
+    changes_hosts,
     create_unless_taken,
     diff,
     refuse_different,
@@ -28,6 +29,7 @@ def _task_rows(found: list[dict[str, Any]]) -> list[dict[str, str]]:
     return [{"name": t["Name"], "node": t["Node"]} for t in found]
 
 
+@changes_hosts
 class ServiceProvider(ResourceProvider):
     def _outs(self, props: dict[str, Any], target: Target, service_id: str) -> dict[str, Any]:
         running = service.wait_running(target, service_id, int(props.get("replicas", 1)))
@@ -51,12 +53,13 @@ class ServiceProvider(ResourceProvider):
 
     @settling
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        target = target_of(props)
-        found = service.service_inspect(target, id_)
+        seen = snapshot.of(target_of(props))
+        found = seen.service(id_)
         if found is None:
             return ReadResult("", {})
+        tasks = seen.service_tasks(found)
         return ReadResult(id_, {**props, "replicas": service.replicas(found), "service_id": id_,
-                                "tasks": _task_rows(service.tasks(target, id_))})
+                                "tasks": _task_rows(tasks)})
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         return diff(olds, news, REPLACE_KEYS, ("replicas",))

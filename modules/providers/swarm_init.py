@@ -7,28 +7,30 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, ResourceProvider, UpdateResult
 
-from modules.docker import container, node, swarm
+from modules.docker import container, node, snapshot, swarm
 from modules.docker.swarm import SwarmSettings
-from modules.providers.base import LabResource, diff, settling, target_of
+from modules.providers.base import LabResource, changes_hosts, diff, settling, target_of
 from modules.ssh import RemoteError, Target, retry
 
 SECRET_OUTPUTS = ["worker_token", "manager_token", "unlock_key"]
 
 
+@changes_hosts
 class SwarmInitProvider(ResourceProvider):
     """Hardening settings (autolock, certificate expiry, token rotation) are applied with
     `docker swarm update` / `docker swarm join-token --rotate`, in place."""
 
-    def _outs(self, props: dict[str, Any], target: Target, info: dict[str, Any]
-              ) -> dict[str, Any]:
+    def _outs(self, props: dict[str, Any], target: Target, info: dict[str, Any],
+              tokens: dict[str, str] | None = None) -> dict[str, Any]:
         spec = (info.get("Cluster") or {}).get("Spec") or {}
         autolock = bool((spec.get("EncryptionConfig") or {}).get("AutoLockManagers"))
+        tokens = tokens or {role: swarm.join_token(target, role) for role in ("worker", "manager")}
         return {
             **props,
             "cluster_id": info["Cluster"]["ID"],
             "node_id": info["NodeID"],
-            "worker_token": swarm.join_token(target, "worker"),
-            "manager_token": swarm.join_token(target, "manager"),
+            "worker_token": tokens["worker"],
+            "manager_token": tokens["manager"],
             "unlock_key": swarm.unlock_key(target) if autolock else "",
             "autolock_on": autolock,
             "cert_expiry_ns": int((spec.get("CAConfig") or {}).get("NodeCertExpiry") or 0),
@@ -73,10 +75,11 @@ class SwarmInitProvider(ResourceProvider):
     @settling
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         target = target_of(props)
-        info = swarm.info(target)
+        seen = snapshot.of(target)
+        info = seen.info
         if info.get("LocalNodeState") != "active" or (info.get("Cluster") or {}).get("ID") != id_:
             return ReadResult("", {})
-        outs = self._outs(props, target, info)
+        outs = self._outs(props, target, info, seen.tokens)
         # Drift in the hardening settings shows as a changed input, so `up` puts it back.
         return ReadResult(id_, outs, inputs={
             **{k: props.get(k) for k in ("target", "advertise_addr", "cert_expiry",

@@ -7,11 +7,12 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, ResourceProvider
 
-from modules.docker import container, node, swarm
-from modules.providers.base import LabResource, diff, settling, target_of
+from modules.docker import container, node, service, snapshot, swarm
+from modules.providers.base import LabResource, changes_hosts, diff, settling, target_of
 from modules.ssh import RemoteError, Target, retry
 
 
+@changes_hosts
 class SwarmJoinProvider(ResourceProvider):
     def _member_of(self, manager: Target, info: dict[str, Any]) -> bool:
         node_id = str(info.get("NodeID") or "")
@@ -51,19 +52,38 @@ class SwarmJoinProvider(ResourceProvider):
         return {**outs, "node_id": info["NodeID"], "hostname": found["Description"]["Hostname"],
                 "state": found["Status"]["State"]}
 
+    def _activate(self, manager: Target, node_id: str, hostname: str) -> None:
+        """Let tasks onto the node, one service at a time.
+
+        A node that joins again finds the services pinned to it waiting: made active, it would
+        start all their tasks at once, and each first task on a swarm network makes the node
+        join that network's gossip. Docker 20.10 answers concurrent joins' bulk syncs in one
+        slot per peer, so all but one wait out a 30 s timeout (see SwarmServices). The lab's
+        own services pinned here are held at 0 replicas and given back one by one instead."""
+        held = service.pinned_to(manager, hostname)
+        for ident, _ in held:
+            service.scale(manager, ident, 0)
+        node.set_availability(manager, node_id, "active")
+        for ident, count in held:
+            service.scale(manager, ident, count)
+            service.wait_running(manager, ident, count)
+
     def create(self, props: dict[str, Any]) -> CreateResult:
         target, manager = target_of(props), target_of(props, "manager")
-        if self._join(props, target, manager):
+        rejoined = self._join(props, target, manager)
+        if rejoined:
             # A node that was in a swarm before lost its local networks' DNS records then.
             container.register_names_again(target)
         outs = self._outs(props, target, manager)
         node.wait_gossip(manager, target)
-        node.set_availability(manager, outs["node_id"], "active")
         # A node that left (drift) and joined again is a new node; its old entry stays in
-        # `docker node ls` (first "Ready" until the manager notices, then "Down") until removed.
-        for old in node.stale(manager, outs["hostname"], props["advertise_addr"], outs["node_id"]):
-            # Not while the manager still counts it ready: the old entry shares the new
-            # node's address. Heartbeats mark it down within seconds.
+        # `docker node ls` (first "Ready" until the manager notices, then "Down"). Drained at
+        # once, so that no task goes to it, and removed once the manager marks it down.
+        stale = node.stale(manager, outs["hostname"], props["advertise_addr"], outs["node_id"])
+        for old in stale:
+            node.set_availability(manager, old, "drain")
+        self._activate(manager, outs["node_id"], outs["hostname"])
+        for old in stale:
             node.wait_down(manager, old)
             node.rm(manager, old)
         return CreateResult(outs["node_id"], outs)
@@ -71,10 +91,10 @@ class SwarmJoinProvider(ResourceProvider):
     @settling
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         target, manager = target_of(props), target_of(props, "manager")
-        info = swarm.info(target)
+        info = snapshot.of(target).info
         if info.get("LocalNodeState") != "active" or info.get("NodeID") != id_:
             return ReadResult("", {})
-        found = node.node_inspect(manager, id_)
+        found = snapshot.of(manager).node(id_)
         if found is None:
             return ReadResult("", {})
         outs = {k: v for k, v in props.items() if k != "token"}

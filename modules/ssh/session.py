@@ -36,6 +36,8 @@ class Result:
     exit_status: int
     stdout: str
     stderr: str
+    raw: bytes = b""
+    """stdout as it came (stdout is it decoded): an HTTP stream's lengths count bytes."""
 
 
 @dataclass
@@ -102,7 +104,7 @@ def _connect(target: Target) -> paramiko.SSHClient:
                           "is the host up and sshd running?") from None
     except paramiko.ssh_exception.NoValidConnectionsError as err:
         # One error per address tried: say what the socket said ("Connection refused").
-        reasons = sorted({e.strerror or str(e) for e in err.errors.values()})
+        reasons = sorted({getattr(e, "strerror", None) or str(e) for e in err.errors.values()})
         raise RemoteError(f"{where}: cannot connect to {endpoint}: {'; '.join(reasons)}") from None
     except OSError as err:
         raise RemoteError(f"{where}: cannot connect to {endpoint}: "
@@ -145,16 +147,17 @@ def run(target: Target, command: str, *, stdin: str | bytes | None = None, check
     started = time.time()
     deadline = time.monotonic() + limit
     with _link(target).sessions:
-        status, out, err_out = _session(target, command, stdin, deadline, limit)
+        status, raw, err_out = _session(target, command, stdin, deadline, limit)
+    out = raw.decode(errors="replace")
     _trace("command", target, started, command=command, exit=status)
     if check and status != 0:
         raise RemoteError(f"{target.label}: `{redact(command)}` exited {status}: "
                           f"{redact(err_out.strip() or out.strip())}")
-    return Result(status, out, err_out)
+    return Result(status, out, err_out, raw)
 
 
 def _session(target: Target, command: str, stdin: str | bytes | None, deadline: float,
-             limit: float) -> tuple[int, str, str]:
+             limit: float) -> tuple[int, bytes, str]:
     """One command on its own channel of the host's shared connection."""
     transport = None
     try:
@@ -182,9 +185,9 @@ def _session(target: Target, command: str, stdin: str | bytes | None, deadline: 
                              f"{err or type(err).__name__}") from None
 
 
-def _drain(channel: paramiko.Channel, deadline: float) -> tuple[str | None, str]:
-    """Both streams to EOF, or (None, ...) at the deadline. Exit-status can arrive before the
-    last stderr bytes, so reading stops at EOF, not at exit-status."""
+def _drain(channel: paramiko.Channel, deadline: float) -> tuple[bytes | None, str]:
+    """Both streams to EOF (stdout as bytes), or (None, ...) at the deadline. Exit-status can
+    arrive before the last stderr bytes, so reading stops at EOF, not at exit-status."""
     out, err = bytearray(), bytearray()
     while True:
         while channel.recv_ready():
@@ -192,7 +195,7 @@ def _drain(channel: paramiko.Channel, deadline: float) -> tuple[str | None, str]
         while channel.recv_stderr_ready():
             err += channel.recv_stderr(65536)
         if channel.eof_received and not channel.recv_ready() and not channel.recv_stderr_ready():
-            return out.decode(errors="replace"), err.decode(errors="replace")
+            return bytes(out), err.decode(errors="replace")
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             return None, err.decode(errors="replace")

@@ -31,12 +31,13 @@ class FakeHosts:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def session(self, target: Target, command: str, stdin: str | bytes | None,
-                deadline: float, limit: float) -> Answer:
+                deadline: float, limit: float) -> tuple[int, bytes, str]:
         data = stdin.encode() if isinstance(stdin, str) else stdin
         with self.lock:
             self.commands.append((target.name, command))
             self.stdins.append(data)
-        return self.handler(target.name, command, data)
+        status, out, err = self.handler(target.name, command, data)
+        return status, out.encode(), err
 
     def install(self, monkeypatch: pytest.MonkeyPatch) -> FakeHosts:
         monkeypatch.setattr(ssh_session, "_session", self.session)

@@ -180,7 +180,8 @@ def test_each_resource_waits_only_for_the_hosts_it_uses(recorded):
     assert deps["net-secure_net"] == {"swarm-init-manager"}
     assert deps["net-mymacvlan"] == {"swarm-init-manager", "net-mymacvlan-config-manager",
                                      "net-mymacvlan-config-worker"}
-    assert deps["net-mymacvlan-config-worker"] == set()
+    assert deps["net-mymacvlan-config-worker"] == {"preflight"}
+    assert deps["swarm-init-manager"] == {"preflight"}
     assert deps["svc-web"] == {"net-myoverlay", "swarm-join-worker"}
     assert deps["svc-app"] == {"net-myoverlay", "swarm-init-manager"}
     # On one node, one service after the other (their first tasks join the networks' gossip

@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from modules.docker import snapshot
 from modules.docker.cli import DaemonDownError
 from modules.docker.network import NetworkState
 from modules.providers import container, network, readiness, service, swarm_init, swarm_join
@@ -39,17 +40,23 @@ def test_the_join_tokens_and_unlock_key_are_secret_outputs():
     assert set(swarm_init.SECRET_OUTPUTS) <= set(output_names(swarm_init.SwarmInit))
 
 
-def test_a_read_retries_a_dockerd_that_came_back_a_moment_ago(monkeypatch):
-    answers = [TransientError("worker (192.168.1.11): context deadline exceeded"),
-               {"Id": "c1", "Name": "/web1", "State": {"Running": True}}]
+class Seen:
+    """A host snapshot with one running container."""
 
-    def inspect(target, ident):
+    def container(self, ident):
+        return {"c1": {"Id": "c1", "Name": "/web1", "State": {"Running": True}}}.get(ident)
+
+
+def test_a_read_retries_a_dockerd_that_came_back_a_moment_ago(monkeypatch):
+    answers = [TransientError("worker (192.168.1.11): context deadline exceeded"), Seen()]
+
+    def of(target):
         answer = answers.pop(0)
         if isinstance(answer, Exception):
             raise answer
         return answer
 
-    monkeypatch.setattr(container.container, "container_inspect", inspect)
+    monkeypatch.setattr(snapshot, "of", of)
     slept: list[float] = []
     monkeypatch.setattr("modules.ssh.waiting.time.sleep", slept.append)
     result = container.ContainerProvider().read("c1", PROPS)
@@ -65,14 +72,14 @@ def test_a_read_retries_a_dockerd_that_came_back_a_moment_ago(monkeypatch):
 def test_a_read_reports_a_real_error_or_a_stopped_dockerd_at_once(monkeypatch, error, message):
     calls = []
 
-    def inspect(target, ident):
-        calls.append(ident)
+    def of(target):
+        calls.append(target.name)
         raise error
 
-    monkeypatch.setattr(container.container, "container_inspect", inspect)
+    monkeypatch.setattr(snapshot, "of", of)
     with pytest.raises(RemoteError, match=message):
         container.ContainerProvider().read("c1", PROPS)
-    assert calls == ["c1"]
+    assert calls == ["worker"]
 
 
 def test_a_network_of_the_labs_name_with_another_subnet_is_refused_naming_the_field(monkeypatch):
@@ -92,6 +99,38 @@ def test_a_network_of_the_labs_name_with_another_subnet_is_refused_naming_the_fi
         "subnet: has '10.9.9.0/24', the lab wants '10.0.5.0/24'. Remove it (`docker network rm "
         "myoverlay`) or rename it, then run `pulumi up` again")
     assert not hosts.ran("docker network rm")
+
+
+def test_a_change_drops_the_hosts_snapshot_first(monkeypatch):
+    forgotten = []
+    monkeypatch.setattr(snapshot, "forget", lambda target: forgotten.append(target.name))
+    monkeypatch.setattr(container.container, "rm", lambda target, ident: None)
+    container.ContainerProvider().delete("c1", PROPS)
+    assert forgotten == ["worker"]
+
+
+def test_a_snapshot_asks_the_engine_api_once_and_names_tasks_like_the_cli(monkeypatch):
+    def http(status: int, body: object) -> str:
+        text = json.dumps(body)
+        return f"HTTP/1.1 {status} X\r\nContent-Length: {len(text)}\r\n\r\n{text}"
+
+    answers = [http(200, {"Swarm": {"LocalNodeState": "active", "NodeID": "n1"}}),
+               http(200, [{"Id": "a", "Name": "myoverlay"}]),
+               http(200, [{"Id": "c1", "Names": ["/web1"], "State": "running"}]),
+               http(200, [{"ID": "s1", "Spec": {"Name": "web"}}]),
+               http(200, [{"ServiceID": "s1", "Slot": 1, "NodeID": "n2",
+                           "Status": {"State": "running"}}]),
+               http(200, [{"ID": "n2", "Description": {"Hostname": "worker"}}]),
+               http(503, {"message": "This node is not a swarm manager."})]
+    hosts = FakeHosts(lambda h, c, s: (0, "".join(answers), "")).install(monkeypatch)
+    seen = snapshot.take(TARGET)
+    assert hosts.ran() == ["docker system dial-stdio"]
+    assert seen.info["NodeID"] == "n1" and seen.network("myoverlay") == {"Id": "a", "Name": "myoverlay"}
+    assert seen.container("web1") is seen.container("c1") is not None
+    service = seen.service("web")
+    assert service is not None
+    assert seen.service_tasks(service) == [{"Name": "web.1", "Node": "worker", "State": "running"}]
+    assert seen.tokens == {}
 
 
 def test_a_stopped_container_of_the_labs_own_is_replaced(monkeypatch):

@@ -26,7 +26,7 @@ def test_commands_to_one_host_share_at_most_sessions_per_host_channels(monkeypat
         time.sleep(0.02)
         with lock:
             open_now[0] -= 1
-        return 0, "", ""
+        return 0, b"", ""
 
     monkeypatch.setattr(ssh_session, "_session", session)
     threads = [threading.Thread(target=run, args=(TARGET, "true")) for _ in range(30)]
@@ -131,7 +131,7 @@ def test_tokens_and_keys_are_redacted_from_failure_messages(monkeypatch):
     token = "SWMTKN-1-" + "a" * 50 + "-" + "b" * 25
     key = "SWMKEY-1-" + "C" * 43
     assert redact(f"join --token {token} and unlock {key}") == "join --token [secret] and unlock [secret]"
-    monkeypatch.setattr(ssh_session, "_session", lambda *a: (1, "", f"bad token {token}"))
+    monkeypatch.setattr(ssh_session, "_session", lambda *a: (1, b"", f"bad token {token}"))
     with pytest.raises(RemoteError) as caught:
         run(TARGET, f"echo {token}")
     assert "SWMTKN" not in str(caught.value)

@@ -1,0 +1,57 @@
+"""The preflight gate: the first resource of the lab; everything that changes a host waits
+for it. It checks, read-only, that every host answers SSH with its known key, its dockerd
+answers, the macvlan parent exists and the managers have quorum (modules.preflight).
+
+Every `pulumi up` refreshes first, and this resource's read runs the checks alongside the
+other reads: a broken host fails the refresh, so nothing is changed, and a healthy lab pays
+nothing on the way. On a lab not built yet, its create runs them before anything else.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import CreateResult, DiffResult, ReadResult, ResourceProvider, UpdateResult
+
+from modules import preflight
+from modules.providers.base import LabResource, diff
+from modules.ssh import RemoteError, Target
+
+INPUTS = ("targets", "roles", "parent")
+
+
+def _check(props: dict[str, Any]) -> dict[str, Any]:
+    hosts = [(Target.from_dict(t), props["roles"][name]) for name, t in props["targets"].items()]
+    problems = preflight.check_hosts(hosts, props["parent"])
+    if problems:
+        raise RemoteError("preflight found problems; nothing was changed:\n  - "
+                          + "\n  - ".join(problems))
+    return {**props, "hosts_checked": len(hosts)}
+
+
+class PreflightProvider(ResourceProvider):
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        return CreateResult("preflight", _check(props))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        return ReadResult(id_, _check(props), inputs={k: props.get(k) for k in INPUTS})
+
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        return diff(olds, news, (), INPUTS)
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        return UpdateResult(_check(news))
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        """Nothing on the hosts: the gate only looks."""
+
+
+class Preflight(LabResource):
+    hosts_checked: pulumi.Output[int]
+
+    def __init__(self, name: str, targets: dict[str, Target], roles: dict[str, str], parent: str,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(PreflightProvider(), name,
+                         {"targets": {n: t.as_dict() for n, t in targets.items()},
+                          "roles": roles, "parent": parent}, opts)
