@@ -43,7 +43,7 @@ PULUMI := pulumi --cwd $(ROOT) --non-interactive --stack $(LAB)
 LABTOOL := $(PY) -m tools.lab --lab $(LAB)
 
 .PHONY: help deps tools hosts hosts-down stack up lab validate destroy status doctor \
-        test test-unit lint env clean bench vagrant-lab vagrant-destroy diagram
+        test test-unit lint env clean bench vagrant-lab vagrant-destroy diagram inspect
 
 help:
 	@echo "make lab       deps + tools + hosts + pulumi up (the whole lab)"
@@ -51,7 +51,9 @@ help:
 	@echo "make destroy   pulumi destroy, then hosts down"
 	@echo "make test      everything from scratch: unit, hosts, lab lifecycle; cleans up"
 	@echo "make status    hosts, swarm nodes, networks, services"
-	@echo "make diagram   draw the running lab: .lab/diagram.svg and .lab/diagram.png"
+	@echo "make inspect   the running lab, read live: nodes, networks, services, tasks, containers"
+	@echo "               (FORMAT=json: one JSON document, docs/inspect.md)"
+	@echo "make diagram   draw the running lab: .lab/diagram.svg, .png and .mmd (Mermaid)"
 	@echo "make bench     time the lab against the raw docker CLI, and 1-8 workers"
 	@echo "make vagrant-lab      the lab on two Vagrant VMs (vagrant up, pulumi up)"
 	@echo "make vagrant-destroy  pulumi destroy on the vagrant lab, then vagrant destroy -f"
@@ -100,6 +102,14 @@ bench: tools
 
 doctor: deps
 	@$(PY) -m hosts doctor
+
+# The lab as it runs, read live from every host: a table, or FORMAT=json (docs/inspect.md).
+FORMAT ?= table
+inspect: deps
+	@$(LABTOOL) inspect --format $(FORMAT)
+
+diagram: deps
+	@$(LABTOOL) diagram
 
 lint: deps
 	@$(PY) -m ruff check $(ROOT)

@@ -22,6 +22,11 @@ TRANSIENT_MARKERS = (
 )
 
 
+# What the docker CLI says when no dockerd answers on its socket (the second from
+# `docker system dial-stdio`, which the Engine API requests go through).
+DAEMON_DOWN = ("Cannot connect to the Docker daemon", "failed to open the raw stream connection")
+
+
 class DaemonDownError(TransientError):
     """dockerd does not answer at all: transient while it restarts, but a read gains nothing
     by waiting for a daemon that is simply stopped."""
@@ -35,7 +40,7 @@ def classify(target: Target, what: str, message: str) -> RemoteError:
     """The error for a failed docker call, by what the daemon said."""
     error_type = TransientError if any(m in message for m in TRANSIENT_MARKERS) else RemoteError
     hint = ""
-    if "Cannot connect to the Docker daemon" in message:
+    if any(m in message for m in DAEMON_DOWN):
         error_type = DaemonDownError
         hint = (f"; dockerd is not running on {target.name}: start it (one-box hosts: "
                 "`python -m hosts up`) and run `pulumi up` again")

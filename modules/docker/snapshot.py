@@ -71,20 +71,22 @@ class Snapshot:
                 for t in self.tasks if t.get("ServiceID") == service["ID"]]
 
 
-def take(target: Target) -> Snapshot:
-    responses = dict(zip(REQUESTS, engine.pipeline(target, [("GET", p, None) for p in
-                                                            REQUESTS.values()]), strict=True))
+def take(target: Target, tokens: bool = True) -> Snapshot:
+    """A new snapshot of the host; without `tokens`, the join tokens are not even asked for."""
+    asked = {name: path for name, path in REQUESTS.items() if tokens or name != "swarm"}
+    responses = dict(zip(asked, engine.pipeline(target, [("GET", p, None) for p in
+                                                         asked.values()]), strict=True))
 
     def body(name: str, empty: Any) -> Any:
-        response = responses[name]
-        return json.loads(response.body) if response.status == 200 else empty
+        response = responses.get(name)
+        return json.loads(response.body) if response and response.status == 200 else empty
 
-    tokens = body("swarm", {}).get("JoinTokens") or {}
+    join = body("swarm", {}).get("JoinTokens") or {}
     return Snapshot(
         info=dict(body("info", {}).get("Swarm") or {}), networks=body("networks", []),
         containers=body("containers", []), services=body("services", []),
         tasks=body("tasks", []), nodes=body("nodes", []),
-        tokens={"worker": tokens["Worker"], "manager": tokens["Manager"]} if tokens else {})
+        tokens={"worker": join["Worker"], "manager": join["Manager"]} if join else {})
 
 
 @dataclass

@@ -14,18 +14,25 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, ResourceProvider, UpdateResult
 
-from modules.checks.gate import failures, gate
+from modules.checks.gate import failures, gate, names_lost
 from modules.checks.model import Check, Result
+from modules.docker import container
 from modules.providers.base import LabResource, diff
 from modules.ssh import RemoteError, Target
 
 INPUTS = ("targets", "checks", "timeout", "ready")
 
 
-def _run(props: dict[str, Any], timeout: float) -> tuple[list[Result], list[str]]:
-    """The results, and the lines of those that fail."""
+def _run(props: dict[str, Any], timeout: float, heal: bool = False
+         ) -> tuple[list[Result], list[str]]:
+    """The results, and the lines of those that fail. With `heal`, what Docker is known to
+    break and not mend by itself (lost DNS records of custom bridges) is mended first."""
     targets = {name: Target.from_dict(t) for name, t in props["targets"].items()}
     alternatives = [[Check.from_dict(c) for c in alts] for alts in props["checks"]]
+    if heal:
+        for host in sorted({r.check.source.host for r in gate(targets, alternatives, 0)
+                            if names_lost(r)}):
+            container.register_names_again(targets[host])
     results = gate(targets, alternatives, timeout)
     return results, [r.line() for r in failures(results)]
 
@@ -38,7 +45,7 @@ def _outs(props: dict[str, Any], results: list[Result]) -> dict[str, Any]:
 class ReadinessProvider(ResourceProvider):
     def _wait(self, props: dict[str, Any]) -> dict[str, Any]:
         timeout = int(props["timeout"])
-        results, failed = _run(props, timeout)
+        results, failed = _run(props, timeout, heal=True)
         if failed:
             raise RemoteError(f"the lab does not work {timeout}s after it was built; "
                               f"{len(failed)} of {len(results)} checks fail:\n  "

