@@ -1,4 +1,4 @@
-"""`python -m hosts up|down|status|doctor`."""
+"""`python -m hosts up|down|status|doctor|guard`."""
 
 from __future__ import annotations
 
@@ -8,22 +8,30 @@ import os
 import sys
 import time
 
-from hosts import doctor, status, teardown, topology
+from pyroute2 import IPRoute
+
+from hosts import doctor, guard, image, inventory, network, status, teardown, topology
+from hosts import up as onebox
 from hosts.paths import LabPaths
 from hosts.report import PREFIX, Reporter, StepError
-from hosts.up import up
+
+BACKENDS = ("onebox", "vm")
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m hosts",
-        description="The one-box lab hosts: network namespaces with dockerd and sshd. "
-        "State lives in <repo>/.lab (or $SWARMLAB_LAB_DIR).",
+        description="The lab's hosts: network namespaces with dockerd and sshd (onebox), or "
+        "QEMU VMs with a stock kernel (vm). The lab is $SWARMLAB_LAB (default swarmlab); its "
+        "state lives in <repo>/.lab (or $SWARMLAB_LAB_DIR).",
     )
     sub = parser.add_subparsers(dest="command", required=True)
     p_up = sub.add_parser("up", help="create the hosts (or repair them); no-op when healthy")
+    p_up.add_argument("--backend", choices=BACKENDS, help="where the hosts run (default onebox, "
+                      "or the one the lab is up on)")
     p_up.add_argument("--managers", type=int, help="manager hosts (default 1, $SWARMLAB_MANAGERS)")
     p_up.add_argument("--workers", type=int, help="worker hosts (default 1, $SWARMLAB_WORKERS)")
+    p_up.add_argument("--subnet", help="the lab's LAN (default 192.168.1.0/24, $SWARMLAB_SUBNET)")
     p_up.add_argument("--quiet", action="store_true", help="print errors only")
     p_down = sub.add_parser("down", help="remove everything up made (guard routes stay)")
     p_down.add_argument("--quiet", action="store_true", help="print errors only")
@@ -32,41 +40,120 @@ def _parser() -> argparse.ArgumentParser:
     p_doctor = sub.add_parser("doctor", help="kernel features and ports each host needs")
     p_doctor.add_argument("--json", action="store_true", help="machine-readable output")
     p_doctor.add_argument("hosts", nargs="*", help="hosts to check (default: all)")
+    p_guard = sub.add_parser("guard", help="the guard routes: show them, or remove them "
+                             "(refused while any lab is up)")
+    p_guard.add_argument("--remove", action="store_true")
     return parser
+
+
+def _recorded(lab: LabPaths) -> tuple[topology.LabNet, str] | None:
+    return inventory.read_net(lab)
+
+
+def cmd_up(args: argparse.Namespace, lab: LabPaths) -> int:
+    recorded = _recorded(lab)
+    backend = args.backend or (recorded[1] if recorded else "onebox")
+    if recorded and recorded[1] != backend and inventory.read_raw(lab):
+        raise StepError("up", f"this lab is up on the {recorded[1]} backend; take it down first "
+                        f"(`python -m hosts down`, or `make destroy`)")
+    net = topology.lab_net(subnet=args.subnet or (str(recorded[0].subnet) if recorded else None))
+    managers, workers = topology.counts_from_env(args.managers, args.workers)
+    hosts = topology.plan(managers, workers, net)
+    report = Reporter(quiet=args.quiet)
+    start = time.monotonic()
+    if backend == "vm":
+        _up_vm(lab, net, hosts, report)
+    else:
+        onebox.up(lab, net, hosts, report)
+    report.say(f"up took {time.monotonic() - start:.1f}s")
+    return 0
+
+
+def _up_vm(lab: LabPaths, net: topology.LabNet, hosts: list[topology.Host],
+           report: Reporter) -> None:
+    from hosts import vm
+
+    inventory.write_net(lab, net, "vm")
+    records = vm.up(lab.root, hosts, report)
+    built = image.build()
+    vm.load_image(lab.root, built.archive, image.IMAGE, built.image_id, report)
+    inventory.write_host_list(lab, hosts, {r["name"]: r["ssh"] for r in records})
+
+
+def cmd_down(args: argparse.Namespace, lab: LabPaths) -> int:
+    recorded = _recorded(lab)
+    net, backend = recorded if recorded else (topology.lab_net(), "onebox")
+    report = Reporter(quiet=args.quiet)
+    start = time.monotonic()
+    if backend == "vm":
+        from hosts import vm
+
+        vm.down(lab.root, report)
+        for path in (lab.host_list, lab.net_file):
+            path.unlink(missing_ok=True)
+    else:
+        teardown.down(lab, net, report)
+    report.say(f"down took {time.monotonic() - start:.1f}s")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace, lab: LabPaths) -> int:
+    recorded = _recorded(lab)
+    net, backend = recorded if recorded else (topology.lab_net(), "onebox")
+    if backend == "vm":
+        from hosts import vm
+
+        entries = vm.status(lab.root)
+    else:
+        entries = status.collect(lab, net)
+    print(json.dumps(entries, indent=2) if args.json else status.render(entries))
+    if not entries:
+        print(f"{PREFIX} no lab is up ({lab.root}): run `make lab`", file=sys.stderr)
+    return 0 if entries and all(e["up"] for e in entries) else 1
+
+
+def cmd_doctor(args: argparse.Namespace, lab: LabPaths) -> int:
+    recorded = _recorded(lab)
+    if recorded and recorded[1] == "vm":
+        from hosts import vm
+
+        results = vm.doctor(lab.root, args.hosts or None)
+    else:
+        results = doctor.check_all(lab, args.hosts or None)
+    print(json.dumps(results, indent=2) if args.json else doctor.render(results))
+    if len(results) == 1:
+        print(f"{PREFIX} no hosts: run `python -m hosts up` first", file=sys.stderr)
+    return 0 if len(results) > 1 and all(r["ok"] for r in results) else 1
+
+
+def cmd_guard(args: argparse.Namespace, lab: LabPaths) -> int:
+    with IPRoute() as ipr:
+        if not args.remove:
+            print("the guard routes are " + ("in place" if guard.holds(ipr) else "missing"))
+            return 0 if guard.holds(ipr) else 1
+        up = network.bridges(ipr) + [n for n in network.lab_namespaces()]
+        if up:
+            raise StepError("guard --remove", f"a lab is up ({', '.join(sorted(set(up)))}): its "
+                            "addresses would lose their fence; take every lab down first")
+        for line in guard.remove(ipr) or ["nothing to remove"]:
+            print(f"{PREFIX} removed {line}" if line != "nothing to remove" else f"{PREFIX} {line}")
+    return 0
+
+
+COMMANDS = {"up": cmd_up, "down": cmd_down, "status": cmd_status, "doctor": cmd_doctor,
+            "guard": cmd_guard}
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     lab = LabPaths.default()
     try:
-        if args.command in ("up", "down", "doctor") and os.geteuid() != 0:
+        if args.command in ("up", "down", "doctor", "guard") and os.geteuid() != 0:
             raise StepError(args.command, "must run as root (namespaces, routes, daemons)")
-        if args.command == "up":
-            managers, workers = topology.counts_from_env(args.managers, args.workers)
-            hosts = topology.plan(managers, workers)
-            start = time.monotonic()
-            up(lab, hosts, Reporter(quiet=args.quiet))
-            Reporter(quiet=args.quiet).say(f"up took {time.monotonic() - start:.1f}s")
-            return 0
-        if args.command == "down":
-            start = time.monotonic()
-            teardown.down(lab, Reporter(quiet=args.quiet))
-            Reporter(quiet=args.quiet).say(f"down took {time.monotonic() - start:.1f}s")
-            return 0
-        if args.command == "status":
-            entries = status.collect(lab)
-            print(json.dumps(entries, indent=2) if args.json else status.render(entries))
-            return 0 if entries and all(e["up"] for e in entries) else 1
-        if args.command == "doctor":
-            results = doctor.check_all(lab, args.hosts or None)
-            print(json.dumps(results, indent=2) if args.json else doctor.render(results))
-            if len(results) == 1 and not args.json:
-                print(f"{PREFIX} no hosts: run `python -m hosts up` first", file=sys.stderr)
-            return 0 if len(results) > 1 and all(r["ok"] for r in results) else 1
+        return COMMANDS[args.command](args, lab)
     except StepError as err:
         print(f"{PREFIX} FAILED: {err}", file=sys.stderr)
         return 1
     except ValueError as err:
         print(f"{PREFIX} {err}", file=sys.stderr)
         return 2
-    return 2

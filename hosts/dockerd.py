@@ -1,12 +1,10 @@
 """One dockerd per host, inside the host's network and UTS namespaces.
 
-Every setting lives in the host's own daemon.json (passed with
---config-file, so /etc/docker/daemon.json is never read): data-root,
-exec-root, pidfile and socket under `.lab/hosts/<name>/`, no TCP listener.
-dockerd 20.10 starts its own containerd under the exec-root, so several
-daemons on one machine do not meet. iptables and ip_forward are left on:
-dockerd writes them in its own namespace (netfilter and
-/proc/sys/net are per namespace), never in the root one.
+Every setting lives in the host's own daemon.json (passed with --config-file, so
+/etc/docker/daemon.json is never read): data-root, exec-root, pidfile and socket under
+`.lab/hosts/<name>/`, no TCP listener, and the host's own containerd (hosts.containerd).
+iptables and ip_forward are left on: dockerd writes them in its own namespace (netfilter
+and /proc/sys/net are per namespace), never in the root one.
 """
 
 from __future__ import annotations
@@ -17,21 +15,18 @@ from typing import Any
 
 from hosts import dockerapi, holder, procs
 from hosts.commands import clean_env, spawn_daemon
+from hosts.engine import Engine
 from hosts.paths import HostPaths, write_if_changed
 from hosts.topology import Host
 
-DOCKERD = "/usr/sbin/dockerd"
 
-
-def config(hp: HostPaths) -> dict[str, Any]:
-    return {
+def config(hp: HostPaths, engine: Engine) -> dict[str, Any]:
+    settings: dict[str, Any] = {
         "data-root": str(hp.data_root),
         "exec-root": str(hp.exec_root),
         "pidfile": str(hp.dockerd_pid),
         "hosts": [f"unix://{hp.docker_socket}"],
-        # Otherwise every daemon shares (and creates) /etc/docker/key.json,
-        # and all engines report the same ID.
-        "deprecated-key-path": str(hp.trust_key),
+        "containerd": str(hp.containerd_socket),
         # docker-init as PID 1 of every container (docker run --init by
         # default): `sleep` and other signal-deaf workloads stop at once
         # instead of holding every stop for 10 s.
@@ -42,11 +37,17 @@ def config(hp: HostPaths) -> dict[str, Any]:
         "iptables": True,
         "ip-forward": True,
     }
+    if engine.keeps_trust_key:
+        # Otherwise every daemon shares (and creates) /etc/docker/key.json, and all engines
+        # report the same ID. Newer dockerds keep their ID in their data-root and refuse it.
+        settings["deprecated-key-path"] = str(hp.trust_key)
+    return settings
 
 
-def write_config(hp: HostPaths) -> bool:
+def write_config(hp: HostPaths, engine: Engine) -> bool:
     """Write daemon.json; True when its content changed."""
-    return write_if_changed(hp.daemon_json, json.dumps(config(hp), indent=2, sort_keys=True) + "\n")
+    text = json.dumps(config(hp, engine), indent=2, sort_keys=True) + "\n"
+    return write_if_changed(hp.daemon_json, text)
 
 
 def running(hp: HostPaths) -> int | None:
@@ -64,7 +65,7 @@ def healthy(host: Host, hp: HostPaths) -> bool:
         return False
 
 
-def start(host: Host, holder_pid: int, hp: HostPaths) -> None:
+def start(host: Host, holder_pid: int, hp: HostPaths, engine: Engine) -> None:
     hp.dockerd_pid.unlink(missing_ok=True)
     env = clean_env(
         # Swarm tasks use the image each host already has: no pull attempt,
@@ -72,7 +73,7 @@ def start(host: Host, holder_pid: int, hp: HostPaths) -> None:
         DOCKER_SERVICE_PREFER_OFFLINE_IMAGE="1",
     )
     spawn_daemon(
-        [*holder.enter(host.netns, holder_pid), DOCKERD, f"--config-file={hp.daemon_json}"],
+        [*holder.enter(host.netns, holder_pid), engine.dockerd, f"--config-file={hp.daemon_json}"],
         hp.dockerd_log,
         env=env,
     )

@@ -13,6 +13,7 @@ the missing feature named.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from hosts import dockerapi, dockerd, guard, holder, inventory, procs, sockets, 
 from hosts.commands import CommandError, run
 from hosts.network import netns_exists
 from hosts.paths import LabPaths
-from hosts.topology import HOST_IFNAME, Host
+from hosts.topology import HOST_IFNAME, Host, LabNet, lab_net
 
 REQUIRED = ("vxlan", "macvlan", "veth", "bridge", "docker", "ports")
 IMPACT = {
@@ -35,7 +36,7 @@ SWARM_PORTS = ((2377, "tcp"), (7946, "tcp"), (7946, "udp"), (4789, "udp"))
 _TEST_LINK = "swl-doctor"
 
 
-def _check(ok: bool, detail: str, name: str) -> dict[str, Any]:
+def check_result(ok: bool, detail: str, name: str) -> dict[str, Any]:
     return {
         "ok": ok,
         "required": name in REQUIRED,
@@ -72,37 +73,38 @@ def _link_checks(host: Host) -> dict[str, dict[str, Any]]:
                 else (False, f"no {HOST_IFNAME} to be the macvlan parent")
             ),
         }
-        return {name: _check(*trial(), name) for name, trial in trials.items()}
+        return {name: check_result(*trial(), name) for name, trial in trials.items()}
 
 
 def _esp_check(host: Host) -> dict[str, Any]:
     """A dummy ESP state (docker's algorithm), added and deleted: xfrm + ESP present."""
-    ident = ["src", host.address, "dst", "192.168.1.254", "proto", "esp", "spi", "0x4242"]
+    peer = str(host.net.subnet.broadcast_address - 1)
+    ident = ["src", host.address, "dst", peer, "proto", "esp", "spi", "0x4242"]
     add = ["ip", "-n", host.netns, "xfrm", "state", "add", *ident, "reqid", "4242"]
     add += ["mode", "transport", "aead", "rfc4106(gcm(aes))", "0x" + "42" * 20, "64"]
     try:
         run(add)
     except CommandError as err:
-        return _check(False, f"xfrm state add failed: {str(err).split(': ', 1)[-1]}", "esp")
+        return check_result(False, f"xfrm state add failed: {str(err).split(': ', 1)[-1]}", "esp")
     run(["ip", "-n", host.netns, "xfrm", "state", "delete", *ident], check=False)
-    return _check(True, "ESP state added and deleted", "esp")
+    return check_result(True, "ESP state added and deleted", "esp")
 
 
 def _ipvs_check(holder_pid: int) -> dict[str, Any]:
     if Path(f"/proc/{holder_pid}/net/ip_vs").exists():
-        return _check(True, "/proc/net/ip_vs present in the namespace", "ip_vs")
-    return _check(False, "no /proc/net/ip_vs in the namespace (IP_VS not in this kernel)", "ip_vs")
+        return check_result(True, "/proc/net/ip_vs present in the namespace", "ip_vs")
+    return check_result(False, "no /proc/net/ip_vs in the namespace (IP_VS not in this kernel)", "ip_vs")
 
 
 def _docker_check(lab: LabPaths, host: Host) -> dict[str, Any]:
     hp = lab.host(host.name)
     if dockerd.running(hp) is None:
-        return _check(False, "dockerd is not running", "docker")
+        return check_result(False, "dockerd is not running", "docker")
     try:
         v = dockerapi.version(hp.docker_socket)
     except (OSError, dockerapi.DockerAPIError, ValueError) as err:
-        return _check(False, f"dockerd does not answer: {err}", "docker")
-    return _check(True, f"{v.get('Version')} (API {v.get('ApiVersion')})", "docker")
+        return check_result(False, f"dockerd does not answer: {err}", "docker")
+    return check_result(True, f"{v.get('Version')} (API {v.get('ApiVersion')})", "docker")
 
 
 def _ports_check(lab: LabPaths, host: Host, holder_pid: int) -> dict[str, Any]:
@@ -128,15 +130,16 @@ def _ports_check(lab: LabPaths, host: Host, holder_pid: int) -> dict[str, Any]:
             ok = False
             others = sorted({holders[s.inode] for s in users if s.inode in holders})
             notes.append(f"{port}/{proto} TAKEN by pid {others}")
-    return _check(ok, ", ".join(notes), "ports")
+    return check_result(ok, ", ".join(notes), "ports")
 
 
 def check_host(name: str, lab: LabPaths | None = None) -> dict[str, Any]:
     """What host `name` has: {"host", "up", "ok", "checks": {check: {ok, required, ...}}}."""
     lab = lab or LabPaths.default()
+    net = lab_net_of(lab)
     records = {r.name: r for r in inventory.read(lab)}
     hp = lab.host(name)
-    hold = holder.running(name, hp) if netns_exists(name) else None
+    hold = holder.running(net.netns(name), hp) if netns_exists(net.netns(name)) else None
     if name not in records or hold is None:
         return {
             "host": name,
@@ -145,7 +148,7 @@ def check_host(name: str, lab: LabPaths | None = None) -> dict[str, Any]:
             "checks": {},
             "error": "host is not up: run `python -m hosts up` first",
         }
-    host = records[name].host
+    host = records[name].host(net)
     checks = _link_checks(host)
     checks["esp"] = _esp_check(host)
     checks["ip_vs"] = _ipvs_check(hold)
@@ -155,15 +158,39 @@ def check_host(name: str, lab: LabPaths | None = None) -> dict[str, Any]:
     return {"host": name, "up": True, "ok": ok, "checks": checks}
 
 
-def missing(result: dict[str, Any]) -> list[str]:
-    """Names of the checks that failed (required or not)."""
-    return [name for name, c in result["checks"].items() if not c["ok"]]
+def lab_net_of(lab: LabPaths) -> LabNet:
+    """The lab's name and LAN as up recorded them, else as the environment names them."""
+    recorded = inventory.read_net(lab)
+    return recorded[0] if recorded else lab_net()
 
 
-def check_lab() -> dict[str, Any]:
-    """Machine-wide safety: the guard routes hold and the root namespace does not forward."""
+def _subnet_check(ipr: IPRoute, net: LabNet) -> dict[str, Any]:
+    """The machine must not already use the lab's LAN (192.168.1.0/24 is the commonest home
+    LAN): its own routes into it, other than the lab's bridge and the guard, would clash."""
+    bridge = ipr.link_lookup(ifname=net.bridge)
+    clashes = []
+    for route in ipr.get_routes(family=2, table=254):
+        dst = ipaddress.IPv4Network(f"{route.get('RTA_DST') or '0.0.0.0'}/{route['dst_len']}")
+        if route["dst_len"] == 0 or route["type"] != 1 or not dst.overlaps(net.subnet):
+            continue
+        if bridge and route.get("RTA_OIF") == bridge[0]:
+            continue
+        clashes.append(str(dst))
+    ok = not clashes
+    return {"ok": ok, "required": False,
+            "detail": f"{net.subnet}: not used by this machine" if ok else
+            f"this machine already routes {', '.join(clashes)}, which overlaps lab {net.name}'s "
+            f"LAN {net.subnet}",
+            "impact": "" if ok else "pick another lanSubnet for this lab (see the README)"}
+
+
+def check_lab(net: LabNet | None = None) -> dict[str, Any]:
+    """Machine-wide: the guard routes hold, the root namespace does not forward, and the lab's
+    LAN is not one this machine already uses."""
+    net = net or lab_net()
     with IPRoute() as ipr:
         guarded = guard.holds(ipr)
+        subnet = _subnet_check(ipr, net)
     forward = Path("/proc/sys/net/ipv4/ip_forward").read_text().strip()
     checks = {
         "guard": {
@@ -180,13 +207,14 @@ def check_lab() -> dict[str, Any]:
             "detail": f"net.ipv4.ip_forward={forward} in the root namespace",
             "impact": "" if forward == "0" else "the root namespace routes between interfaces",
         },
+        "lan": subnet,
     }
     return {"host": "(root namespace)", "up": True, "ok": guarded, "checks": checks}
 
 
 def check_all(lab: LabPaths, names: list[str] | None = None) -> list[dict[str, Any]]:
     names = names or [r.name for r in inventory.read(lab)]
-    return [check_lab()] + [check_host(n, lab) for n in names]
+    return [check_lab(lab_net_of(lab))] + [check_host(n, lab) for n in names]
 
 
 def render(results: list[dict[str, Any]]) -> str:

@@ -30,8 +30,6 @@ from typing import Any
 
 from pyroute2 import IPRoute
 
-from hosts.topology import BRIDGE, SUBNET
-
 GUARDED = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
 GUARD_METRIC = 4242
 MAIN_TABLE = 254
@@ -95,9 +93,11 @@ def addresses_to_keep() -> list[ipaddress.IPv4Address]:
     return [a for a in dict.fromkeys(wanted) if any(a in net for net in GUARDED)]
 
 
-def _bridge_index(ipr: IPRoute) -> int | None:
-    found = ipr.link_lookup(ifname=BRIDGE)
-    return found[0] if found else None
+def _lab_bridge_indexes(ipr: IPRoute) -> set[int]:
+    """The one-box labs' bridges (named <tag>-br0): a path through one stays in a lab."""
+    return {link["index"] for link in ipr.get_links()
+            if (link.get("IFLA_IFNAME") or "").endswith("-br0")
+            and link.get_nested("IFLA_LINKINFO", "IFLA_INFO_KIND") == "bridge"}
 
 
 def _path_before_guard(routes: list[_Route], addr: ipaddress.IPv4Address) -> _Route | None:
@@ -116,16 +116,14 @@ def ensure(ipr: IPRoute, keep: bool = True) -> list[str]:
     """
     added: list[str] = []
     routes = _routes(ipr)
-    bridge = _bridge_index(ipr)
+    lab_bridges = _lab_bridge_indexes(ipr)
     # First the holes (so the resolver never stops answering), then the guard.
     for addr in addresses_to_keep() if keep else []:
-        if addr in SUBNET:
-            continue  # the lab's own subnet: nothing outside can live there
         if any(r.net == ipaddress.IPv4Network(f"{addr}/32") for r in routes):
             continue
         path = _path_before_guard(routes, addr)
-        if path is None or path.kind != RTN_UNICAST or path.oif in (None, bridge):
-            continue  # unreachable before the guard too: nothing to keep
+        if path is None or path.kind != RTN_UNICAST or path.oif is None or path.oif in lab_bridges:
+            continue  # unreachable before the guard, or inside a lab: nothing to keep
         spec: dict[str, Any] = {"dst": f"{addr}/32", "oif": path.oif, "priority": GUARD_METRIC}
         if path.gateway:
             spec["gateway"] = path.gateway
@@ -136,6 +134,20 @@ def ensure(ipr: IPRoute, keep: bool = True) -> list[str]:
             ipr.route("add", dst=str(net), type="unreachable", priority=GUARD_METRIC)
             added.append(f"unreachable {net} metric {GUARD_METRIC}")
     return added
+
+
+def remove(ipr: IPRoute) -> list[str]:
+    """Delete the guard routes and the holes kept in them; return what was deleted. The
+    caller makes sure no lab is up: with one up, its traffic would have no fence."""
+    removed = []
+    for route in _routes(ipr):
+        if _is_guard(route):
+            ipr.route("del", dst=str(route.net), type="unreachable", priority=GUARD_METRIC)
+            removed.append(f"unreachable {route.net} metric {GUARD_METRIC}")
+        elif route.metric == GUARD_METRIC and route.net.prefixlen == 32 and route.kind == RTN_UNICAST:
+            ipr.route("del", dst=str(route.net), oif=route.oif, priority=GUARD_METRIC)
+            removed.append(f"keep {route.net}")
+    return removed
 
 
 def holds(ipr: IPRoute) -> bool:

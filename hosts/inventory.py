@@ -12,9 +12,10 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from hosts.paths import LabPaths, write_if_changed
-from hosts.topology import Host
+from hosts.topology import Host, LabNet, lab_net
 
 
 @dataclass(frozen=True)
@@ -28,9 +29,8 @@ class HostRecord:
     docker_socket: str
     data_root: str
 
-    @property
-    def host(self) -> Host:
-        return Host(name=self.name, address=self.address, role=self.role)
+    def host(self, net: LabNet) -> Host:
+        return Host(name=self.name, address=self.address, role=self.role, net=net)
 
 
 def record(lab: LabPaths, host: Host, dockerd_pid: int | None, sshd_pid: int | None) -> HostRecord:
@@ -52,11 +52,38 @@ def write(lab: LabPaths, records: list[HostRecord]) -> bool:
     return write_if_changed(lab.inventory, text)
 
 
-def write_host_list(lab: LabPaths, hosts: Sequence[Host]) -> bool:
+def write_host_list(lab: LabPaths, hosts: Sequence[Host],
+                    ssh: dict[str, dict[str, Any]] | None = None) -> bool:
     """hosts.json: the hosts as the stack reads them (swarmlab:hostsFile), so the hosts tool
-    and the stack never disagree about which hosts the lab has."""
-    entries = [{"name": h.name, "address": h.address, "role": h.role} for h in hosts]
+    and the stack never disagree about which hosts the lab has. `ssh`: per host, where SSH
+    reaches it when that is not its lab address ({"host": ..., "port": ...})."""
+    entries = [{"name": h.name, "address": h.address, "role": h.role,
+                **({"ssh": ssh[h.name]} if ssh and h.name in ssh else {})} for h in hosts]
     return write_if_changed(lab.host_list, json.dumps(entries, indent=2) + "\n", mode=0o600)
+
+
+def write_net(lab: LabPaths, net: LabNet, backend: str) -> bool:
+    """net.json: what this lab was made with, so down, status and doctor act on it as it is."""
+    text = json.dumps({"lab": net.name, "tag": net.tag, "subnet": str(net.subnet),
+                       "backend": backend}, indent=2) + "\n"
+    return write_if_changed(lab.net_file, text)
+
+
+def read_net(lab: LabPaths) -> tuple[LabNet, str] | None:
+    """The lab's name and LAN and its backend, as up recorded them; None before any up."""
+    try:
+        data = json.loads(lab.net_file.read_text())
+    except FileNotFoundError:
+        return None
+    return lab_net(data["lab"], data["subnet"]), str(data["backend"])
+
+
+def read_raw(lab: LabPaths) -> list[dict[str, Any]]:
+    """The inventory as written, whatever the backend; [] when there is none."""
+    try:
+        return list(json.loads(lab.inventory.read_text()))
+    except FileNotFoundError:
+        return []
 
 
 def read(lab: LabPaths) -> list[HostRecord]:

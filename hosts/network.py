@@ -18,10 +18,9 @@ from pyroute2 import IPRoute
 
 from hosts import guard
 from hosts.commands import run
-from hosts.topology import BRIDGE, GATEWAY, HOST_IFNAME, PREFIXLEN, Host
+from hosts.topology import HOST_IFNAME, HOST_NAME, Host, LabNet
 
 NETNS_DIR = Path("/run/netns")
-LAB_LINK_PREFIX = "swl-"
 
 
 def netns_path(name: str) -> Path:
@@ -62,26 +61,27 @@ def _addresses(ipr: IPRoute, index: int) -> list[tuple[str, int]]:
     return [(a.get("IFA_ADDRESS"), a["prefixlen"]) for a in ipr.get_addr(index=index, family=2)]
 
 
-def _has_address(ipr: IPRoute, index: int, address: str) -> bool:
-    return (address, PREFIXLEN) in _addresses(ipr, index)
+def _has_address(ipr: IPRoute, index: int, address: str, prefixlen: int) -> bool:
+    return (address, prefixlen) in _addresses(ipr, index)
 
 
-def bridge_ok(ipr: IPRoute) -> bool:
-    index = _index(ipr, BRIDGE)
-    return index is not None and _is_up(ipr, index) and _has_address(ipr, index, GATEWAY)
+def bridge_ok(ipr: IPRoute, net: LabNet) -> bool:
+    index = _index(ipr, net.bridge)
+    return (index is not None and _is_up(ipr, index)
+            and _has_address(ipr, index, net.gateway, net.prefixlen))
 
 
-def ensure_bridge(ipr: IPRoute) -> bool:
-    """Create/repair the bridge with the gateway address; True when something changed."""
-    if bridge_ok(ipr):
+def ensure_bridge(ipr: IPRoute, net: LabNet) -> bool:
+    """Create/repair the lab's bridge with the gateway address; True when something changed."""
+    if bridge_ok(ipr, net):
         return False
-    index = _index(ipr, BRIDGE)
+    index = _index(ipr, net.bridge)
     if index is None:
-        ipr.link("add", ifname=BRIDGE, kind="bridge")
-        index = _index(ipr, BRIDGE)
+        ipr.link("add", ifname=net.bridge, kind="bridge")
+        index = _index(ipr, net.bridge)
         assert index is not None
-    if not _has_address(ipr, index, GATEWAY):
-        ipr.addr("add", index=index, address=GATEWAY, prefixlen=PREFIXLEN)
+    if not _has_address(ipr, index, net.gateway, net.prefixlen):
+        ipr.addr("add", index=index, address=net.gateway, prefixlen=net.prefixlen)
     ipr.link("set", index=index, state="up")
     return True
 
@@ -95,10 +95,11 @@ def _default_gateway(ns: IPRoute) -> str | None:
 
 def host_link_ok(ipr: IPRoute, host: Host) -> bool:
     """The host's veth is a bridge port, its eth1 has the address, routes are set."""
+    net = host.net
     if not netns_exists(host.netns):
         return False
     index = _index(ipr, host.veth)
-    bridge = _index(ipr, BRIDGE)
+    bridge = _index(ipr, net.bridge)
     if index is None or bridge is None or not _is_up(ipr, index):
         return False
     if ipr.get_links(index)[0].get("IFLA_MASTER") != bridge:
@@ -111,8 +112,8 @@ def host_link_ok(ipr: IPRoute, host: Host) -> bool:
             and lo is not None
             and _is_up(ns, inner)
             and _is_up(ns, lo)
-            and _addresses(ns, inner) == [(host.address, PREFIXLEN)]
-            and _default_gateway(ns) == GATEWAY
+            and _addresses(ns, inner) == [(host.address, net.prefixlen)]
+            and _default_gateway(ns) == net.gateway
             and guard.holds(ns)
         )
 
@@ -121,9 +122,10 @@ def ensure_host_link(ipr: IPRoute, host: Host) -> bool:
     """Create/repair the host's namespace, veth pair and addresses; True when changed."""
     if host_link_ok(ipr, host):
         return False
+    net = host.net
     if not netns_exists(host.netns):
         create_netns(host.netns)
-    bridge = _index(ipr, BRIDGE)
+    bridge = _index(ipr, net.bridge)
     assert bridge is not None, "the bridge must exist before the hosts"
     with IPRoute(netns=host.netns, flags=0) as ns:
         inner = _index(ns, HOST_IFNAME)
@@ -149,17 +151,17 @@ def ensure_host_link(ipr: IPRoute, host: Host) -> bool:
         assert lo is not None
         ns.link("set", index=lo, state="up")
         for address, prefixlen in _addresses(ns, inner):
-            if (address, prefixlen) != (host.address, PREFIXLEN):
+            if (address, prefixlen) != (host.address, net.prefixlen):
                 # An address from an earlier plan (the hosts were renumbered).
                 ns.addr("del", index=inner, address=address, prefixlen=prefixlen)
-        if not _has_address(ns, inner, host.address):
-            ns.addr("add", index=inner, address=host.address, prefixlen=PREFIXLEN)
+        if not _has_address(ns, inner, host.address, net.prefixlen):
+            ns.addr("add", index=inner, address=host.address, prefixlen=net.prefixlen)
         ns.link("set", index=inner, state="up")
         gateway = _default_gateway(ns)
-        if gateway != GATEWAY:
+        if gateway != net.gateway:
             if gateway is not None:
                 ns.route("del", dst="0.0.0.0/0")
-            ns.route("add", dst="0.0.0.0/0", gateway=GATEWAY)
+            ns.route("add", dst="0.0.0.0/0", gateway=net.gateway)
         guard.ensure(ns, keep=False)
     return True
 
@@ -171,7 +173,7 @@ def _flush_neighbours(ipr: IPRoute, index: int) -> None:
             ipr.neigh("del", dst=dst, ifindex=index)
 
 
-def flush_neighbours(ipr: IPRoute, hosts: Sequence[Host]) -> None:
+def flush_neighbours(ipr: IPRoute, net: LabNet, hosts: Sequence[Host]) -> None:
     """Forget cached MAC addresses on the lab segment (root bridge and every eth1).
 
     A host whose veth was re-created (or whose address now belongs to
@@ -179,7 +181,7 @@ def flush_neighbours(ipr: IPRoute, hosts: Sequence[Host]) -> None:
     namespace and the other hosts would send it frames nobody receives.
     Flushing costs nothing and sends no packet.
     """
-    bridge = _index(ipr, BRIDGE)
+    bridge = _index(ipr, net.bridge)
     if bridge is not None:
         _flush_neighbours(ipr, bridge)
     for host in hosts:
@@ -207,14 +209,25 @@ def delete_link(ipr: IPRoute, ifname: str) -> None:
         wait_link_gone(ipr, ifname)
 
 
-def lab_links(ipr: IPRoute) -> list[str]:
-    """Root-namespace links the lab made (their names start with swl-)."""
+def lab_links(ipr: IPRoute, net: LabNet) -> list[str]:
+    """Root-namespace links this lab made (their names carry its tag)."""
     names = [link.get("IFLA_IFNAME") or "" for link in ipr.get_links()]
-    return [n for n in names if n.startswith(LAB_LINK_PREFIX)]
+    return [n for n in names if net.owns_link(n)]
 
 
-def bridge_ports(ipr: IPRoute) -> list[str]:
-    bridge = _index(ipr, BRIDGE)
-    if bridge is None:
+def lab_namespaces() -> list[str]:
+    """Network namespaces named like a lab host's (<tag>-manager, <tag>-worker2, ...)."""
+    if not NETNS_DIR.is_dir():
         return []
-    return [link.get("IFLA_IFNAME") or "" for link in ipr.get_links() if link.get("IFLA_MASTER") == bridge]
+    return sorted(p.name for p in NETNS_DIR.iterdir()
+                  if "-" in p.name and HOST_NAME.match(p.name.split("-", 1)[1]))
+
+
+def bridges(ipr: IPRoute) -> list[str]:
+    """Every bridge of the root namespace named like a one-box lab's (<tag>-br0)."""
+    found = []
+    for link in ipr.get_links():
+        if (link.get_nested("IFLA_LINKINFO", "IFLA_INFO_KIND") == "bridge"
+                and link.get("IFLA_IFNAME", "").endswith("-br0")):
+            found.append(link.get("IFLA_IFNAME"))
+    return found

@@ -14,8 +14,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 # sockaddr_un.sun_path holds 108 bytes including the final NUL.
 UNIX_SOCKET_MAX = 107
-# The longest socket a host's dockerd makes below its directory (containerd's).
-_LONGEST_SOCKET = "run/containerd/containerd.sock.ttrpc"
+# The longest socket a host makes below its directory (its containerd's ttrpc socket).
+_LONGEST_SOCKET = "containerd.sock.ttrpc"
 # ssh's ControlPath below the lab directory: ssh/%C, %C being 40 hex digits.
 CONTROL_SOCKET = "ssh/" + "0" * 40
 
@@ -36,10 +36,17 @@ def write_if_changed(path: Path, text: str, mode: int = 0o644) -> bool:
     return True
 
 
-def lab_dir() -> Path:
-    """The lab state directory (absolute)."""
+def lab_dir(name: str | None = None) -> Path:
+    """A lab's state directory (absolute): `.lab/` for the default lab `swarmlab`, else
+    `.lab/labs/<name>/`. Without a name: the lab of this environment ($SWARMLAB_LAB_DIR, else
+    $SWARMLAB_LAB's)."""
+    from hosts.topology import DEFAULT_LAB, check_lab_name
+
     override = os.environ.get("SWARMLAB_LAB_DIR", "").strip()
-    return Path(override).resolve() if override else REPO_ROOT / ".lab"
+    if override and name is None:
+        return Path(override).resolve()
+    name = check_lab_name(name or os.environ.get("SWARMLAB_LAB", "").strip() or DEFAULT_LAB)
+    return REPO_ROOT / ".lab" if name == DEFAULT_LAB else REPO_ROOT / ".lab" / "labs" / name
 
 
 @dataclass(frozen=True)
@@ -69,9 +76,28 @@ class HostPaths:
         return self.dir / "dockerd.pid"
 
     @property
+    def containerd_config(self) -> Path:
+        return self.dir / "containerd.toml"
+
+    @property
+    def containerd_socket(self) -> Path:
+        return self.dir / "containerd.sock"
+
+    @property
+    def containerd_root(self) -> Path:
+        return self.dir / "containerd"
+
+    @property
+    def containerd_state(self) -> Path:
+        return self.exec_root / "containerd"
+
+    @property
     def containerd_pid(self) -> Path:
-        # dockerd 20.10 writes the pid of the containerd it starts here.
-        return self.exec_root / "containerd" / "containerd.pid"
+        return self.dir / "containerd.pid"
+
+    @property
+    def containerd_log(self) -> Path:
+        return self.dir / "containerd.log"
 
     @property
     def dockerd_log(self) -> Path:
@@ -135,6 +161,11 @@ class LabPaths:
     @property
     def inventory(self) -> Path:
         return self.root / "inventory.json"
+
+    @property
+    def net_file(self) -> Path:
+        """What the hosts tool made this lab with: its name, tag, LAN and backend."""
+        return self.root / "net.json"
 
     @property
     def key(self) -> Path:

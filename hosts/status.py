@@ -7,7 +7,7 @@ from typing import Any
 from hosts import dockerapi, dockerd, holder, inventory, sshd, table
 from hosts.paths import LabPaths
 from hosts.teardown import lab_host_names
-from hosts.topology import HOST_NAME
+from hosts.topology import HOST_NAME, LabNet
 
 
 def host_status(lab: LabPaths, rec: inventory.HostRecord) -> dict[str, Any]:
@@ -30,14 +30,15 @@ def host_status(lab: LabPaths, rec: inventory.HostRecord) -> dict[str, Any]:
     }
 
 
-def collect(lab: LabPaths) -> list[dict[str, Any]]:
+def collect(lab: LabPaths, net: LabNet) -> list[dict[str, Any]]:
     """One entry per host of the inventory, plus hosts a partial `up` left."""
     records = inventory.read(lab)
     known = {r.name for r in records}
     for name in lab_host_names(lab):
         if name not in known and HOST_NAME.match(name):
             role = "manager" if name.startswith("manager") else "worker"
-            records.append(inventory.HostRecord(name, "?", role, name, None, None, "", ""))
+            records.append(inventory.HostRecord(name, "?", role, net.netns(name), None, None,
+                                                "", ""))
     return [host_status(lab, r) for r in records]
 
 

@@ -14,12 +14,13 @@ from collections.abc import Sequence
 
 from pyroute2 import IPRoute
 
-from hosts import dockerd, holder, inventory, lock, mounts, network, outside, procs, sshd
+from hosts import containerd, dockerd, holder, inventory, lock, mounts, network, outside, procs, sshd
 from hosts.paths import LabPaths
 from hosts.report import Reporter, StepError
-from hosts.topology import BRIDGE, HOST_NAME
+from hosts.topology import HOST_NAME, LabNet
 
 DOCKERD_STOP_TIMEOUT = 15.0
+CONTAINERD_STOP_TIMEOUT = 10.0
 LEFTOVER_STOP_TIMEOUT = 5.0
 
 
@@ -31,16 +32,16 @@ def lab_host_names(lab: LabPaths) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _leftover_processes(lab: LabPaths, name: str) -> set[int]:
+def _leftover_processes(lab: LabPaths, netns: str, name: str) -> set[int]:
     hp = lab.host(name)
     roots: set[int] = set()
-    containerd = procs.verified(hp.containerd_pid, str(hp.dir))
-    if containerd is not None:
-        roots.add(containerd)
-    inode = network.netns_inode(name)
+    engine = containerd.running(hp)
+    if engine is not None:
+        roots.add(engine)
+    inode = network.netns_inode(netns)
     if inode is not None:
         roots.update(procs.in_namespace("net", inode))
-    hold = holder.running(name, hp) or holder.orphan(hp)
+    hold = holder.running(netns, hp) or holder.orphan(hp)
     if hold is not None:
         roots.add(hold)
         for kind in ("net", "uts"):
@@ -61,30 +62,33 @@ def close_ssh_masters(lab: LabPaths, names: Sequence[str]) -> None:
                        capture_output=True, timeout=5, check=False)
 
 
-def clean_hosts(lab: LabPaths, names: Sequence[str], report: Reporter) -> None:
+def clean_hosts(lab: LabPaths, net: LabNet, names: Sequence[str], report: Reporter) -> None:
     """Stop, unmount and delete everything of these hosts. Safe on any partial state."""
     if not names:
         return
     close_ssh_masters(lab, names)
-    with report.step(f"stopping sshd and dockerd ({', '.join(names)})") as notes:
+    with report.step(f"stopping sshd, dockerd and containerd ({', '.join(names)})") as notes:
         daemons = []
         for name in names:
             hp = lab.host(name)
             daemons += [p for p in (sshd.running(hp), dockerd.running(hp)) if p is not None]
-        # dockerd stops its containers and its containerd on SIGTERM.
+        # dockerd stops its containers on SIGTERM; then their containerd can go.
         killed = procs.stop(daemons, DOCKERD_STOP_TIMEOUT)
+        engines = [p for p in (containerd.running(lab.host(n)) for n in names) if p is not None]
+        killed += procs.stop(engines, CONTAINERD_STOP_TIMEOUT)
         if killed:
-            notes.append(f"SIGKILL after {DOCKERD_STOP_TIMEOUT:.0f}s: pids {killed}")
+            notes.append(f"SIGKILL after the grace period: pids {killed}")
     with IPRoute() as ipr:
         for name in names:
             hp = lab.host(name)
+            netns = net.netns(name)
             with report.step("stopping leftover processes", name):
-                procs.stop(_leftover_processes(lab, name), LEFTOVER_STOP_TIMEOUT)
+                procs.stop(_leftover_processes(lab, netns, name), LEFTOVER_STOP_TIMEOUT)
             with report.step("unmounting", name):
                 mounts.unmount_under(hp.dir)
             with report.step("deleting namespace and veth", name):
-                network.delete_netns(name)
-                veth = f"{network.LAB_LINK_PREFIX}{name}"
+                network.delete_netns(netns)
+                veth = netns
                 if not network.wait_link_gone(ipr, veth):
                     network.delete_link(ipr, veth)
                 if not network.wait_link_gone(ipr, veth, 5.0):
@@ -97,28 +101,29 @@ def clean_hosts(lab: LabPaths, names: Sequence[str], report: Reporter) -> None:
                     shutil.rmtree(hp.dir)
 
 
-def down(lab: LabPaths, report: Reporter) -> None:
+def down(lab: LabPaths, net: LabNet, report: Reporter) -> None:
     """Remove every host, the bridge and the generated files. Keeps the guard and key pair."""
     with lock.exclusive(lab, "down"):
-        _down(lab, report)
+        _down(lab, net, report)
 
 
-def _down(lab: LabPaths, report: Reporter) -> None:
-    clean_hosts(lab, lab_host_names(lab), report)
-    with IPRoute() as ipr, report.step("deleting bridge and lab links"):
-        for name in network.lab_links(ipr):
-            if name != BRIDGE:
+def _down(lab: LabPaths, net: LabNet, report: Reporter) -> None:
+    clean_hosts(lab, net, lab_host_names(lab), report)
+    with IPRoute() as ipr, report.step(f"deleting bridge {net.bridge} and lab links"):
+        for name in network.lab_links(ipr, net):
+            if name != net.bridge:
                 network.delete_link(ipr, name)
-        network.delete_link(ipr, BRIDGE)
-        left = network.lab_links(ipr)
+        network.delete_link(ipr, net.bridge)
+        left = network.lab_links(ipr, net)
         if left:
             raise StepError("deleting bridge and lab links", f"still there: {left}")
     with report.step("removing generated files"):
-        for path in (lab.inventory, lab.host_list, lab.known_hosts, lab.ssh_config, lab.image_archive):
+        for path in (lab.inventory, lab.host_list, lab.known_hosts, lab.ssh_config,
+                     lab.image_archive, lab.net_file):
             path.unlink(missing_ok=True)
         if lab.hosts_dir.is_dir() and not any(lab.hosts_dir.iterdir()):
             lab.hosts_dir.rmdir()
         removed = outside.remove(lab)
     if removed:
         report.say(f"removed what the lab had created outside {lab.root}: {', '.join(removed)}")
-    report.say("lab is down (the guard routes and the lab key pair stay)")
+    report.say(f"lab {net.name} is down (the guard routes and the lab key pair stay)")

@@ -1,9 +1,8 @@
-"""`up`: build the one-box hosts, or repair them; a no-op when all is healthy.
+"""`up` for the one-box backend: build the hosts, or repair them; a no-op when all is healthy.
 
-Order matters for safety: the guard routes come first, before any lab
-address exists; then whatever a crashed run left is cleared; then the
-bridge, the namespaces, and the daemons inside them. Every piece is
-checked before it is made, so a second `up` changes nothing.
+Order matters for safety: the guard routes come first, before any lab address exists; then
+whatever a crashed run left is cleared; then the bridge, the namespaces, and the daemons
+inside them. Every piece is checked before it is made, so a second `up` changes nothing.
 """
 
 from __future__ import annotations
@@ -15,8 +14,10 @@ from collections.abc import Sequence
 from pyroute2 import IPRoute
 
 from hosts import (
+    containerd,
     dockerapi,
     dockerd,
+    engine,
     guard,
     holder,
     image,
@@ -32,24 +33,24 @@ from hosts import (
 from hosts.paths import CONTROL_SOCKET, UNIX_SOCKET_MAX, LabPaths, private_dir
 from hosts.report import Reporter, StepError
 from hosts.teardown import clean_hosts, lab_host_names
-from hosts.topology import GATEWAY, Host
+from hosts.topology import Host, LabNet
 
-REQUIRED_TOOLS = ("ip", "nsenter", "unshare", "setsid", "ssh-keygen", "containerd", "runc")
-REQUIRED_FILES = (dockerd.DOCKERD, sshd.SSHD, "/usr/bin/docker-init", str(image.BUSYBOX))
+REQUIRED_TOOLS = ("ip", "nsenter", "unshare", "setsid", "ssh-keygen", "sshd")
+INSTALL_HINT = "apt-get install busybox-static openssh-server iproute2 iptables util-linux"
 
 
-def preflight(lab: LabPaths, hosts: Sequence[Host]) -> None:
+def preflight(lab: LabPaths, hosts: Sequence[Host]) -> engine.Engine:
     step = "preflight"
     if os.geteuid() != 0:
         raise StepError(step, "must run as root (namespaces, routes, dockerd)")
     missing = [t for t in REQUIRED_TOOLS if shutil.which(t) is None]
-    missing += [f for f in REQUIRED_FILES if not os.path.exists(f)]
+    missing += [str(image.BUSYBOX)] if not image.BUSYBOX.exists() else []
     if missing:
-        raise StepError(
-            step,
-            f"missing {', '.join(missing)}: apt-get install docker.io busybox-static "
-            "openssh-server iproute2 iptables util-linux",
-        )
+        raise StepError(step, f"missing {', '.join(missing)}: {INSTALL_HINT}")
+    try:
+        found = engine.find()
+    except ValueError as err:
+        raise StepError(step, str(err)) from None
     for longest in [lab.root / CONTROL_SOCKET, *(lab.host(h.name).longest_socket for h in hosts)]:
         if len(str(longest)) > UNIX_SOCKET_MAX:
             raise StepError(
@@ -57,6 +58,7 @@ def preflight(lab: LabPaths, hosts: Sequence[Host]) -> None:
                 f"{longest} is longer than a unix socket path may be ({UNIX_SOCKET_MAX}); "
                 "set SWARMLAB_LAB_DIR to a shorter directory",
             )
+    return found
 
 
 def _foreign_namespaces(lab: LabPaths, hosts: Sequence[Host]) -> list[str]:
@@ -69,14 +71,16 @@ def _reusable(host: Host, lab: LabPaths) -> bool:
     return holder.running(host.netns, lab.host(host.name)) is not None
 
 
-def up(lab: LabPaths, hosts: Sequence[Host], report: Reporter) -> list[inventory.HostRecord]:
+def up(lab: LabPaths, net: LabNet, hosts: Sequence[Host], report: Reporter
+       ) -> list[inventory.HostRecord]:
     """Make every piece that is missing; return the inventory records."""
-    preflight(lab, hosts)
+    found = preflight(lab, hosts)
     with lock.exclusive(lab, "up"):
-        return _up(lab, hosts, report)
+        return _up(lab, net, hosts, found, report)
 
 
-def _up(lab: LabPaths, hosts: Sequence[Host], report: Reporter) -> list[inventory.HostRecord]:
+def _up(lab: LabPaths, net: LabNet, hosts: Sequence[Host], found: engine.Engine,
+        report: Reporter) -> list[inventory.HostRecord]:
     changes: list[str] = []
 
     with report.step("guard routes (unreachable 10/8, 172.16/12, 192.168/16)") as notes:
@@ -88,6 +92,7 @@ def _up(lab: LabPaths, hosts: Sequence[Host], report: Reporter) -> list[inventor
         changes += added
 
     private_dir(lab.root)
+    inventory.write_net(lab, net, "onebox")
     # Recorded before anything runs, so that down after a failed up still
     # knows which /run paths the lab's daemons made.
     outside.record(lab, outside.missing())
@@ -104,12 +109,13 @@ def _up(lab: LabPaths, hosts: Sequence[Host], report: Reporter) -> list[inventor
         wanted = {h.name for h in hosts}
         stale = [n for n in lab_host_names(lab) if n not in wanted]
         stale += [h.name for h in hosts if lab.host(h.name).dir.is_dir() and not _reusable(h, lab)]
-        clean_hosts(lab, stale, Reporter(quiet=True))
+        clean_hosts(lab, net, stale, Reporter(quiet=True))
         notes.append(f"cleared {', '.join(stale)}" if stale else "none")
         changes += [f"cleared {n}" for n in stale]
 
-    with report.step(f"bridge {network.BRIDGE} {GATEWAY}/24") as notes, IPRoute() as ipr:
-        if network.ensure_bridge(ipr):
+    with report.step(f"bridge {net.bridge} {net.gateway}/{net.prefixlen}") as notes, \
+            IPRoute() as ipr:
+        if network.ensure_bridge(ipr, net):
             changes.append("bridge")
             notes.append("created")
 
@@ -117,7 +123,8 @@ def _up(lab: LabPaths, hosts: Sequence[Host], report: Reporter) -> list[inventor
     with IPRoute() as ipr:
         for h in hosts:
             hp = lab.host(h.name)
-            with report.step(f"namespace, eth1 {h.address}/24, holder", h.name) as notes:
+            with report.step(f"namespace {h.netns}, eth1 {h.address}/{net.prefixlen}, holder",
+                             h.name) as notes:
                 # The directory first: it marks the namespace as this lab's.
                 hp.dir.mkdir(parents=True, exist_ok=True)
                 if network.ensure_host_link(ipr, h):
@@ -130,19 +137,28 @@ def _up(lab: LabPaths, hosts: Sequence[Host], report: Reporter) -> list[inventor
                     notes.append(f"holder {pid}")
                 holders[h.name] = pid
         if any(c.endswith(" link") for c in changes):
-            network.flush_neighbours(ipr, hosts)
+            network.flush_neighbours(ipr, net, hosts)
 
-    # Start every missing dockerd first, then wait for them together.
+    # Start every missing engine first (its containerd, then its dockerd), then wait for
+    # them together.
     starting = []
     for h in hosts:
         hp = lab.host(h.name)
-        config_changed = dockerd.write_config(hp)
-        if dockerd.healthy(h, hp) and not config_changed:
+        config_changed = containerd.write_config(hp)
+        config_changed = dockerd.write_config(hp, found) or config_changed
+        if (dockerd.healthy(h, hp) and containerd.running(hp) is not None
+                and not config_changed):
             continue
         clean_daemon_state(lab, h)
-        dockerd.start(h, holders[h.name], hp)
+        containerd.start(h, holders[h.name], hp, found)
         starting.append(h.name)
         changes.append(f"{h.name} dockerd")
+    for name in starting:
+        hp = lab.host(name)
+        with report.step("starting containerd", name) as notes:
+            notes.append(f"pid {containerd.wait_ready(hp)}")
+        host = next(h for h in hosts if h.name == name)
+        dockerd.start(host, holders[name], hp, found)
     for h in hosts:
         hp = lab.host(h.name)
         label = "starting dockerd" if h.name in starting else "dockerd"
@@ -180,9 +196,9 @@ def _up(lab: LabPaths, hosts: Sequence[Host], report: Reporter) -> list[inventor
         with report.step(f"image {image.IMAGE}", h.name) as notes:
             if dockerapi.image_id(sock, image.IMAGE) != built.image_id:
                 dockerapi.load_image(sock, built.archive)
-                found = dockerapi.image_id(sock, image.IMAGE)
-                if found != built.image_id:
-                    raise RuntimeError(f"loaded image has ID {found}, expected {built.image_id}")
+                loaded = dockerapi.image_id(sock, image.IMAGE)
+                if loaded != built.image_id:
+                    raise RuntimeError(f"loaded image has ID {loaded}, expected {built.image_id}")
                 changes.append(f"{h.name} image")
                 notes.append("loaded")
 
@@ -197,21 +213,21 @@ def _up(lab: LabPaths, hosts: Sequence[Host], report: Reporter) -> list[inventor
             changes.append("host list")
     report.say(f"changes: {', '.join(changes) if changes else 'none'}")
     report.say(
-        f"lab is up: {', '.join(f'{h.name} {h.address}' for h in hosts)}; "
+        f"lab {net.name} is up: {', '.join(f'{h.name} {h.address}' for h in hosts)}; "
         f"try: ssh -F {lab.ssh_config} {hosts[0].name} docker info"
     )
     return records
 
 
 def clean_daemon_state(lab: LabPaths, host: Host) -> None:
-    """Before (re)starting a dockerd: stop what is left of the old one, keep its data."""
+    """Before (re)starting a host's engine: stop what is left of the old one, keep its data."""
     hp = lab.host(host.name)
     pids = [p for p in (dockerd.running(hp), sshd.running(hp)) if p is not None]
     procs.stop(pids, 15.0)
-    containerd = procs.verified(hp.containerd_pid, str(hp.dir))
-    if containerd is not None:
-        procs.stop([containerd, *procs.descendants([containerd])], 5.0)
-    # Shims and container processes of the old daemon live on in the namespace.
+    engine_pid = containerd.running(hp)
+    if engine_pid is not None:
+        procs.stop([engine_pid], 10.0)
+    # Shims and container processes of the old engine live on in the namespace.
     hold = holder.running(host.netns, hp)
     inode = network.netns_inode(host.netns)
     if inode is not None:
@@ -219,9 +235,5 @@ def clean_daemon_state(lab: LabPaths, host: Host) -> None:
         procs.stop(members + sorted(procs.descendants(members)), 5.0)
     mounts.unmount_under(hp.exec_root)
     mounts.unmount_under(hp.data_root)
-    # A killed dockerd leaves containerd.pid behind, and its containerd may
-    # linger as a zombie until init reaps it (lazily, on this machine).
-    # dockerd would take that pid as a running containerd and wait for it
-    # until "timeout waiting for containerd to start".
     hp.containerd_pid.unlink(missing_ok=True)
     hp.dockerd_pid.unlink(missing_ok=True)

@@ -5,34 +5,22 @@ file lives in `.lab/stacks/` (Pulumi.yaml's stackConfigDir) and its state in `.l
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from hosts.paths import REPO_ROOT, lab_dir
+from hosts.topology import DEFAULT_LAB
+from hosts.topology import check_lab_name as check_name
+
+ROOT = REPO_ROOT
 STATE_ROOT = ROOT / ".lab"
 STACKS_DIR = STATE_ROOT / "stacks"
-DEFAULT_LAB = "swarmlab"
-LAB_NAME = re.compile(r"[a-z][a-z0-9]{0,5}")
 
-
-def check_name(name: str) -> str:
-    if name != DEFAULT_LAB and not LAB_NAME.fullmatch(name):
-        raise ValueError(f"LAB={name!r} is not valid; allowed: {DEFAULT_LAB}, or 1-6 lowercase "
-                         "letters and digits starting with a letter (it prefixes link names, "
-                         "which hold 15 characters)")
-    return name
+__all__ = ["DEFAULT_LAB", "ROOT", "STACKS_DIR", "STATE_ROOT", "check_name", "lab_dir", "lab_name",
+           "stack_file", "template"]
 
 
 def lab_name() -> str:
     return check_name(os.environ.get("SWARMLAB_LAB", "").strip() or DEFAULT_LAB)
-
-
-def lab_dir(name: str | None = None) -> Path:
-    override = os.environ.get("SWARMLAB_LAB_DIR", "").strip()
-    if override and name is None:
-        return Path(override).resolve()
-    name = check_name(name or lab_name())
-    return STATE_ROOT if name == DEFAULT_LAB else STATE_ROOT / "labs" / name
 
 
 def stack_file(name: str) -> Path:

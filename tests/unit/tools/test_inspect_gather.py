@@ -115,8 +115,8 @@ def test_backend_and_stack_come_from_lab_env(monkeypatch: pytest.MonkeyPatch, la
 def test_another_lab_s_env_is_read_from_its_own_dir(monkeypatch: pytest.MonkeyPatch, lab: Path,
                                                     raw: dict[str, Any], tmp_path: Path) -> None:
     monkeypatch.setattr("modules.docker.engine.pipeline", FakeEngine(raw))
-    monkeypatch.setattr(labs, "STATE_ROOT", tmp_path / "state")
-    other = tmp_path / "state" / "labs" / "lab2"
+    monkeypatch.setattr("hosts.paths.REPO_ROOT", tmp_path)
+    other = tmp_path / ".lab" / "labs" / "lab2"
     other.mkdir(parents=True)
     (other / "lab.env").write_text("LAB_STACK=scale\nLAB_BACKEND=onebox\n")
     assert inspect.gather("lab2")["lab"] == {"name": "lab2", "backend": "onebox", "stack": "scale"}

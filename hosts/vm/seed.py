@@ -1,0 +1,50 @@
+"""What one VM learns at boot, as fw_cfg files: name, addresses and keys.
+
+The image is the same for every VM and every lab and holds no secret; a
+VM becomes `manager` with its own SSH host key only through these files,
+which QEMU hands over as opt/swarmlab/<item> (provision.sh `boot` reads
+them). The host key is made here with ssh-keygen, so known_hosts is
+written from the key we made, never from what answers on the port.
+"""
+
+from __future__ import annotations
+
+from hosts.commands import run
+from hosts.paths import LabPaths
+from hosts.topology import Host
+from hosts.vm.paths import VmPaths
+from hosts.vm.qemu import MGMT_GUEST, MGMT_NET
+
+
+def ensure_host_key(host: Host, vm: VmPaths) -> bool:
+    """The VM's SSH host key pair, made once per VM directory."""
+    if vm.host_key.exists() and vm.host_public_key.exists():
+        return False
+    vm.host_key.unlink(missing_ok=True)
+    vm.host_public_key.unlink(missing_ok=True)
+    run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", host.name, "-f", str(vm.host_key)])
+    return True
+
+
+def host_public_key(vm: VmPaths) -> str:
+    """`ssh-ed25519 AAAA...` (type and key, without the comment)."""
+    kind, key = vm.host_public_key.read_text().split()[:2]
+    return f"{kind} {key}"
+
+
+def write_items(host: Host, vm: VmPaths, lab: LabPaths) -> None:
+    """One file per fw_cfg item, readable by root only (two of them are keys)."""
+    mgmt_prefix = MGMT_NET.rsplit("/", 1)[1]
+    items = {
+        "hostname": host.name,
+        "eth0_address": f"{MGMT_GUEST}/{mgmt_prefix}",
+        "eth1_address": f"{host.address}/{host.net.prefixlen}",
+        "authorized_keys": lab.public_key.read_text().strip(),
+        "host_key": vm.host_key.read_text().strip(),
+    }
+    vm.fw_cfg_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for name, value in items.items():
+        path = vm.fw_cfg(name)
+        path.touch(mode=0o600)
+        path.chmod(0o600)
+        path.write_text(value + "\n")
