@@ -12,7 +12,7 @@ LAB ?= swarmlab
 LAB_DIR := $(if $(filter swarmlab,$(LAB)),$(ROOT)/.lab,$(ROOT)/.lab/labs/$(LAB))
 -include $(LAB_DIR)/lab.env
 BACKEND ?= $(or $(LAB_BACKEND),onebox)
-STACK ?= $(or $(LAB_STACK),local)
+STACK ?= $(or $(LAB_STACK),$(if $(filter vm,$(BACKEND)),vm,local))
 MANAGERS ?= 1
 WORKERS ?= 1
 PY := $(ROOT)/.venv/bin/python
@@ -39,11 +39,16 @@ export SWARMLAB_PULUMI_VERSION := $(PULUMI_VERSION)
 export SWARMLAB_MANAGERS := $(MANAGERS)
 export SWARMLAB_WORKERS := $(WORKERS)
 
+# A variable's text exactly as typed on the command line (make expands no `$` in it), as one
+# single-quoted shell word.
+typed = '$(subst ','\'',$(value $(1)))'
+
 PULUMI := pulumi --cwd $(ROOT) --non-interactive --stack $(LAB)
 LABTOOL := $(PY) -m tools.lab --lab $(LAB)
 
 .PHONY: help deps tools hosts hosts-down stack up lab validate destroy status doctor \
-        test test-unit lint env clean bench vagrant-lab vagrant-destroy diagram inspect
+        test test-unit lint env bench vagrant-lab vagrant-destroy diagram inspect \
+        matrix exec capture
 
 help:
 	@echo "make lab       deps + tools + hosts + pulumi up (the whole lab)"
@@ -54,6 +59,9 @@ help:
 	@echo "make inspect   the running lab, read live: nodes, networks, services, tasks, containers"
 	@echo "               (FORMAT=json: one JSON document, docs/inspect.md)"
 	@echo "make diagram   draw the running lab: .lab/diagram.svg, .png and .mmd (Mermaid)"
+	@echo "make matrix    who reaches whom on every network, by name and by address"
+	@echo "make exec NODE=all|manager|worker CMD='...'   (or SERVICE=web): run a command"
+	@echo "make capture NODE=worker IFACE=eth1 DURATION=5 FILTER='udp port 4789'"
 	@echo "make bench     time the lab against the raw docker CLI, and 1-8 workers"
 	@echo "make vagrant-lab      the lab on two Vagrant VMs (vagrant up, pulumi up)"
 	@echo "make vagrant-destroy  pulumi destroy on the vagrant lab, then vagrant destroy -f"
@@ -66,7 +74,8 @@ tools: deps
 	@$(ROOT)/tools/toolchain/install-pulumi.sh >/dev/null
 
 hosts: deps
-	@$(PY) -m hosts up --managers $(MANAGERS) --workers $(WORKERS)
+	@$(PY) -m hosts up --backend $(BACKEND) --managers $(MANAGERS) --workers $(WORKERS) \
+	  --subnet "$$($(LABTOOL) subnet --stack $(STACK))"
 
 hosts-down:
 	@if [ -x $(PY) ]; then $(PY) -m hosts down; fi
@@ -81,15 +90,46 @@ up: stack
 
 lab: hosts up
 
+# The built-in suite, then the stack's declared checks (swarmlab:validate). The checks'
+# own command exits 0 all passed, 1 a check failed, 2 none declared, 3 warnings only: here
+# only a failure fails (make turns it into its own exit code 2).
 validate: deps
 	@$(LABTOOL) require
-	@$(PY) -m pytest $(ROOT)/tests/lab -m "lab and not reliability and not lifecycle" -q
+	@rc=0; $(PY) -m pytest $(ROOT)/tests/lab -q \
+	  || rc=1; $(LABTOOL) validate --stack $(STACK) || case $$? in 2|3) ;; *) rc=1;; esac; \
+	  exit $$rc
 
-destroy:
+# Who reaches whom on every network, by name and by address: printed and written to
+# $(LAB_DIR)/reachability.md.
+matrix: deps
+	@$(LABTOOL) matrix
+
+# A command on the hosts, or in every task of a service, exactly as typed:
+#   make exec NODE=all CMD='docker ps'      make exec SERVICE=web CMD='ip -4 addr'
+NODE ?= all
+SERVICE ?=
+exec: deps
+	@$(LABTOOL) exec --node $(call typed,NODE) --service $(call typed,SERVICE) --cmd $(call typed,CMD)
+
+# Packets on a host's interface: a pcap under $(LAB_DIR)/captures and a one-line summary.
+#   make capture NODE=worker IFACE=eth1 DURATION=5 FILTER='udp port 4789'
+IFACE ?= eth1
+DURATION ?= 5
+FILTER ?=
+capture: deps
+	@$(LABTOOL) capture --node $(call typed,NODE) --iface $(call typed,IFACE) \
+	  --duration $(call typed,DURATION) --filter $(call typed,FILTER)
+
+# pulumi destroy, the hosts down, then the lab's stack and files: nothing of the lab is
+# left (the cached tools and VM image stay in $(SWARMLAB_CACHE)).
+destroy: deps
+	@if [ ! -f $(LAB_DIR)/inventory.json ] && [ ! -f $(ROOT)/.lab/stacks/Pulumi.$(LAB).yaml ]; then \
+	  echo "no lab $(LAB) to destroy: it has no hosts and no stack ($(LAB_DIR))" >&2; exit 1; fi
 	@if [ -x $(TOOLS_BIN)/pulumi ] && [ -f $(ROOT)/.lab/stacks/Pulumi.$(LAB).yaml ]; then \
 	  $(PULUMI) destroy --yes --skip-preview --suppress-progress || \
-	  { echo "destroy failed: fix the message above and run make destroy again"; exit 1; }; fi
+	  { echo "destroy failed: fix the message above and run make destroy again" >&2; exit 1; }; fi
 	@$(MAKE) --no-print-directory hosts-down
+	@$(LABTOOL) forget
 
 status: deps
 	@$(PY) -m hosts status
@@ -113,19 +153,20 @@ diagram: deps
 
 lint: deps
 	@$(PY) -m ruff check $(ROOT)
-	@$(PY) -m mypy $(ROOT)/modules $(ROOT)/hosts $(ROOT)/tools $(ROOT)/__main__.py
+	@$(PY) -m mypy $(ROOT)/modules $(ROOT)/hosts $(ROOT)/tools $(ROOT)/bench $(ROOT)/__main__.py
 
 test-unit: deps
-	@$(PY) -m pytest $(ROOT)/tests -m "not lab and not hosts and not lifecycle" -q
+	@$(PY) -m pytest $(ROOT)/tests -m "not lab and not hosts" -q
 
 # The README's test command, and what CI runs: from a fresh clone it installs what it
-# needs, builds or reuses the tools, runs every test level, and leaves no hosts behind
-# (hosts down runs even when a test fails).
+# needs, builds or reuses the tools, and runs every test level on labs of the suite's own
+# (their own names and LANs: a user's lab that is up is left alone). None of them is left
+# behind, even when a test fails.
 test: tools lint
 	@mkdir -p $(ROOT)/.lab
 	@rc=0; SWARMLAB_BUILD_LAB=1 $(PY) -m pytest $(ROOT)/tests -q -p no:cacheprovider \
 	  --junitxml=$(ROOT)/.lab/report.xml || rc=$$?; \
-	  $(MAKE) --no-print-directory hosts-down; exit $$rc
+	  $(PY) -m tests.support.cleanup || rc=1; exit $$rc
 
 env:
 	@echo 'export PATH="$(PATH)"'
@@ -134,9 +175,6 @@ env:
 	@echo 'export PULUMI_CONFIG_PASSPHRASE_FILE="$(PULUMI_CONFIG_PASSPHRASE_FILE)"'
 	@echo 'export PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true PULUMI_PARALLEL=$(PULUMI_PARALLEL)'
 	@echo 'export SWARMLAB_PULUMI_VERSION=$(PULUMI_VERSION)'
-
-clean: destroy
-	rm -rf $(LAB_DIR)
 
 # The lab on Vagrant VMs (docs/vagrant-and-ssh-hosts.md): VMs up, then pulumi up on the
 # vagrant stack.

@@ -3,11 +3,24 @@
 # the six services, the single-host demos on the first two hosts) typed as plain docker CLI
 # commands over ssh, on fresh one-box hosts, ending at the same proof: app pings web by name
 # across hosts.
-# Independent steps run in parallel, as a person with several terminals would.
+# Independent steps run in parallel, as a person with several terminals would. The join
+# token goes to each dockerd in an Engine API request on stdin (`docker system dial-stdio`),
+# as the program sends it: `docker swarm join --token` would put it on a command line.
 set -euo pipefail
-lab=${SWARMLAB_LAB_DIR:-$(cd "$(dirname "$0")/.." && pwd)/.lab}
+lab=${SWARMLAB_LAB_DIR:?the lab folder (make env sets it)}
 cfg="$lab/ssh_config"
 on() { local host=$1; shift; ssh -F "$cfg" "$host" "$@"; }
+lan=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["subnet"])' "$lab/net.json")
+gateway=$(python3 -c 'import ipaddress,sys; print(ipaddress.ip_network(sys.argv[1])[1])' "$lan")
+
+# join HOST TOKEN ADDRESS LEADER: POST /swarm/join with the token in the body (printf is a
+# shell builtin: no process has the token in its arguments).
+join() {
+  local body
+  body=$(printf '{"RemoteAddrs":["%s:2377"],"JoinToken":"%s","AdvertiseAddr":"%s","ListenAddr":"%s:2377"}' "$4" "$2" "$3" "$3")
+  printf 'POST /v1.41/swarm/join HTTP/1.1\r\nHost: docker\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s' \
+    "${#body}" "$body" | on "$1" docker system dial-stdio | head -n 1 | grep -q " 200 "
+}
 
 mapfile -t hosts < <(python3 -c 'import json,sys; [print(h["name"], h["address"], h["role"]) for h in json.load(open(sys.argv[1]))]' "$lab/inventory.json")
 read -r leader leader_addr _ <<<"${hosts[0]}"
@@ -20,14 +33,14 @@ manager_token=$(on "$leader" docker swarm join-token -q manager)
 i=0
 for entry in "${hosts[@]}"; do
   read -r name addr role <<<"$entry"
-  range=$(python3 -c "import ipaddress,sys; print(list(ipaddress.ip_network('192.168.1.0/24').subnets(new_prefix=29))[16+int(sys.argv[1])])" "$i")
+  range=$(python3 -c "import ipaddress,sys; print(list(list(ipaddress.ip_network(sys.argv[1]).subnets(new_prefix=24))[-1].subnets(new_prefix=29))[16+int(sys.argv[2])])" "$lan" "$i")
   i=$((i + 1))
   (
-    on "$name" docker network create --config-only --subnet 192.168.1.0/24 --gateway 192.168.1.1 \
+    on "$name" docker network create --config-only --subnet "$lan" --gateway "$gateway" \
       --ip-range "$range" -o parent=eth1 mymacvlan-config >/dev/null
     if [ "$name" != "$leader" ]; then
       token=$worker_token; [ "$role" = manager ] && token=$manager_token
-      on "$name" "docker swarm join --token \"\$(cat)\" --advertise-addr $addr --listen-addr $addr:2377 $leader_addr:2377" <<<"$token" >/dev/null
+      join "$name" "$token" "$addr" "$leader_addr"
     fi
     # The seed's single-host demos, on the first two hosts (the program's default).
     if [ "$i" -le 2 ]; then on "$name" "docker network create mynetwork >/dev/null && docker network create myappnet >/dev/null &&

@@ -1,12 +1,12 @@
-"""`make bench`: time the lab on the one-box hosts, against the raw docker CLI floor.
+"""`make bench`: time the lab on the one-box hosts (the bench's own lab, bench/lab.py),
+against the raw docker CLI floor.
 
 For the two-host lab, RUNS times over: hosts up, `pulumi up` (fresh hosts to every service
 running), `make validate`, a no-op `pulumi up`, `pulumi refresh`, `pulumi destroy`, hosts down;
 in the same session the same lab built by bench/raw-cli.sh, and the ratio of the two. Then,
-RUNS times for each of 1, 2, 4 and 8 workers, `pulumi up` and the raw script (the floor grows
-with the hosts too: every dockerd that joins sets up its own ingress and gateway bridge).
-Every `pulumi up` runs with SWARMLAB_SSH_LOG, so the report also counts SSH connections and
-commands. Prints medians and spreads, writes bench/results.md and bench/scaling.png.
+RUNS times for each of 1, 2, 4 and 8 workers, `pulumi up` and the raw script. Every `pulumi up`
+runs with SWARMLAB_SSH_LOG, so the report also counts SSH connections and commands. Prints
+medians and spreads, writes bench/results.md and bench/scaling.png.
 
 Usage: python -m bench.run [--runs 3] [--workers 1,2,4,8] [--skip-scaling]
 """
@@ -17,52 +17,16 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
-import time
 from pathlib import Path
 
-from tools.stackfile import write_for_hosts_up
-
-ROOT = Path(__file__).resolve().parents[1]
-LAB = Path(os.environ.get("SWARMLAB_LAB_DIR", ROOT / ".lab"))
-PY = str(ROOT / ".venv" / "bin" / "python")
-BENCH_STACK = "bench"
-
-
-def sh(cmd: list[str], **kw) -> float:
-    """Run a command, fail loudly, return its wall time in seconds."""
-    start = time.monotonic()
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False, **kw)
-    elapsed = time.monotonic() - start
-    if proc.returncode != 0:
-        sys.exit(f"bench: {' '.join(cmd)} failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n"
-                 f"{proc.stderr[-3000:]}")
-    return elapsed
-
-
-def pulumi(*args: str) -> list[str]:
-    return ["pulumi", "--cwd", str(ROOT), "--non-interactive", "--stack", BENCH_STACK, *args]
-
-
-def hosts(*args: str) -> list[str]:
-    return [PY, "-m", "hosts", *args, "--quiet"] if args[0] in ("up", "down") else [PY, "-m", "hosts", *args]
-
-
-def write_stack() -> None:
-    """The bench stack for the hosts that are up (the local stack's settings), selected."""
-    write_for_hosts_up(BENCH_STACK)
-    subprocess.run(["pulumi", "--cwd", str(ROOT), "--non-interactive", "stack", "select", "--create",
-                    BENCH_STACK], cwd=ROOT, capture_output=True, check=True)
-
-
-def fresh_hosts(workers: int) -> float:
-    sh(hosts("down"))
-    return sh(hosts("up", "--workers", str(workers)))
+from bench import lab
+from bench.lab import ROOT, fresh_hosts, hosts, pulumi, sh
+from bench.report import write_section
 
 
 def ssh_counts(log: Path) -> tuple[int, int]:
-    """(connections, commands) in an SSH log written by modules.remote."""
+    """(connections, commands) in an SSH log written by modules.ssh."""
     events = [json.loads(line)["event"] for line in log.read_text().splitlines()] if log.exists() else []
     return events.count("connect"), events.count("command")
 
@@ -70,26 +34,33 @@ def ssh_counts(log: Path) -> tuple[int, int]:
 def timed_up(log: Path) -> float:
     """A `pulumi up` from fresh hosts to every service running, its SSH traffic logged."""
     log.unlink(missing_ok=True)
-    return sh(pulumi("up", "--yes", "--skip-preview"), env=dict(os.environ, SWARMLAB_SSH_LOG=str(log)))
+    os.environ["SWARMLAB_SSH_LOG"] = str(log)
+    lab.env.cache_clear()
+    try:
+        return sh(pulumi("up", "--yes", "--skip-preview"))[0]
+    finally:
+        del os.environ["SWARMLAB_SSH_LOG"]
+        lab.env.cache_clear()
 
 
 def pulumi_cycle() -> tuple[dict[str, float], tuple[int, int]]:
     t: dict[str, float] = {"hosts up": fresh_hosts(1)}
-    write_stack()
-    log = LAB / "bench-ssh.log"
+    lab.select_stack()
+    log = lab.lab_dir() / "bench-ssh.log"
     t["pulumi up"] = timed_up(log)
     counts = ssh_counts(log)
-    t["make validate"] = sh(["make", "-s", "validate"], env=dict(os.environ, SWARMLAB_STACK=BENCH_STACK))
-    t["no-op pulumi up"] = sh(pulumi("up", "--yes", "--skip-preview"))
-    t["pulumi refresh"] = sh(pulumi("refresh", "--yes", "--skip-preview"))
-    t["pulumi destroy"] = sh(pulumi("destroy", "--yes", "--skip-preview"))
-    t["hosts down"] = sh(hosts("down"))
+    t["make validate"], tests, summary = lab.validate()
+    lab.require_tests_ran(tests, summary)
+    t["no-op pulumi up"] = sh(pulumi("up", "--yes", "--skip-preview"))[0]
+    t["pulumi refresh"] = sh(pulumi("refresh", "--yes", "--skip-preview"))[0]
+    t["pulumi destroy"] = sh(pulumi("destroy", "--yes", "--skip-preview"))[0]
+    t["hosts down"] = sh(hosts("down"))[0]
     return t, counts
 
 
 def raw_cycle(workers: int = 1) -> float:
     fresh_hosts(workers)
-    elapsed = sh(["bash", str(ROOT / "bench" / "raw-cli.sh")])
+    elapsed = sh(["bash", str(ROOT / "bench" / "raw-cli.sh")])[0]
     sh(hosts("down"))
     return elapsed
 
@@ -101,13 +72,13 @@ def spread(values: list[float]) -> str:
 def scaling(worker_counts: list[int], runs: int) -> dict[int, dict[str, list[float]]]:
     """Per worker count: `pulumi up` and raw-script times over RUNS runs, and SSH commands."""
     result: dict[int, dict[str, list[float]]] = {}
-    log = LAB / "bench-ssh.log"
+    log = lab.lab_dir() / "bench-ssh.log"
     for n in worker_counts:
         result[n] = {"pulumi": [], "raw": [], "ssh commands": []}
         for _ in range(runs):
             result[n]["raw"].append(raw_cycle(n))
             fresh_hosts(n)
-            write_stack()
+            lab.select_stack()
             result[n]["pulumi"].append(timed_up(log))
             result[n]["ssh commands"].append(ssh_counts(log)[1])
             sh(pulumi("destroy", "--yes", "--skip-preview"))
@@ -146,6 +117,37 @@ def machine() -> str:
     return f"{os.cpu_count()} cores, {mem_kb / 1024 / 1024:.0f} GiB memory"
 
 
+def report(runs: list[dict[str, float]], raws: list[float], counts: list[tuple[int, int]],
+           scale: dict[int, dict[str, list[float]]]) -> str:
+    ups = [r["pulumi up"] for r in runs]
+    ratios = [u / r for u, r in zip(ups, raws, strict=True)]
+    rows = [(step, spread([r[step] for r in runs])) for step in runs[0]]
+    rows.insert(2, ("raw docker CLI script", spread(raws)))
+    lines = [f"Machine: {machine()}; {len(runs)} runs each; median (min-max).", "",
+             "| step | time |", "| --- | --- |"]
+    lines += [f"| {step} | {value.strip()} |" for step, value in rows]
+    connections = sorted({c[0] for c in counts})
+    commands = sorted({c[1] for c in counts})
+    lines += ["", f"pulumi up / raw CLI: median {statistics.median(ratios):.2f}x "
+              f"(per run: {', '.join(f'{r:.2f}' for r in ratios)})",
+              f"SSH per pulumi up, over the {len(counts)} runs: "
+              f"{'-'.join(map(str, (connections[0], connections[-1])))} connections, "
+              f"{'-'.join(map(str, (commands[0], commands[-1])))} commands"]
+    if scale:
+        base = min(scale)
+        up_base = statistics.median(scale[base]["pulumi"])
+        raw_base = statistics.median(scale[base]["raw"])
+        lines += ["", "| workers | pulumi up | vs 1 worker | raw CLI script | vs 1 worker "
+                  "| SSH commands |", "| --- | --- | --- | --- | --- | --- |"]
+        for n, r in sorted(scale.items()):
+            up, raw = statistics.median(r["pulumi"]), statistics.median(r["raw"])
+            lines.append(f"| {n} | {spread(r['pulumi']).strip()} | {up / up_base:.2f}x | "
+                         f"{spread(r['raw']).strip()} | {raw / raw_base:.2f}x | "
+                         f"{statistics.median(r['ssh commands']):.0f} |")
+        lines += ["", "![build time by workers](scaling.png)"]
+    return "\n".join(lines) + "\n"
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=3)
@@ -167,37 +169,12 @@ def main() -> int:
         scale = {} if args.skip_scaling else scaling(
             [int(n) for n in args.workers.split(",")], args.runs)
     finally:
-        subprocess.run(hosts("down"), cwd=ROOT, capture_output=True, check=False)
-        subprocess.run(["pulumi", "--cwd", str(ROOT), "--non-interactive", "stack", "rm", "--yes",
-                        "--force", BENCH_STACK], cwd=ROOT, capture_output=True, check=False)
-        (ROOT / "stacks" / f"Pulumi.{BENCH_STACK}.yaml").unlink(missing_ok=True)
-
-    ups = [r["pulumi up"] for r in runs]
-    ratios = [u / r for u, r in zip(ups, raws, strict=True)]
-    rows = [(step, spread([r[step] for r in runs])) for step in runs[0]]
-    rows.insert(2, ("raw docker CLI script", spread(raws)))
-    lines = [f"Machine: {machine()}; {args.runs} runs each; median (min-max).", "",
-             "| step | time |", "| --- | --- |"]
-    lines += [f"| {step} | {value.strip()} |" for step, value in rows]
-    lines += ["", f"pulumi up / raw CLI: median {statistics.median(ratios):.2f}x "
-              f"(per run: {', '.join(f'{r:.2f}' for r in ratios)})",
-              f"SSH per pulumi up: {counts[0][0]} connections, {counts[0][1]} commands"]
+        lab.take_down()
     if scale:
-        base = min(scale)
-        up_base = statistics.median(scale[base]["pulumi"])
-        raw_base = statistics.median(scale[base]["raw"])
-        lines += ["", "| workers | pulumi up | vs 1 worker | raw CLI script | vs 1 worker "
-                  "| SSH commands |", "| --- | --- | --- | --- | --- | --- |"]
-        for n, r in sorted(scale.items()):
-            up, raw = statistics.median(r["pulumi"]), statistics.median(r["raw"])
-            lines.append(f"| {n} | {spread(r['pulumi']).strip()} | {up / up_base:.2f}x | "
-                         f"{spread(r['raw']).strip()} | {raw / raw_base:.2f}x | "
-                         f"{statistics.median(r['ssh commands']):.0f} |")
         plot(scale, ROOT / "bench" / "scaling.png")
-        lines += ["", "![build time by workers](scaling.png)"]
-    report = "\n".join(lines) + "\n"
-    (ROOT / "bench" / "results.md").write_text("# make bench results\n\n" + report)
-    print(report)
+    text = report(runs, raws, counts, scale)
+    write_section("make bench: the two-host lab and 1-8 workers (one-box hosts)", text)
+    print(text)
     return 0
 
 

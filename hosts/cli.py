@@ -12,7 +12,7 @@ from pyroute2 import IPRoute
 
 from hosts import doctor, guard, image, inventory, network, status, teardown, topology
 from hosts import up as onebox
-from hosts.paths import LabPaths
+from hosts.paths import LabPaths, private_dir
 from hosts.report import PREFIX, Reporter, StepError
 
 BACKENDS = ("onebox", "vm")
@@ -73,6 +73,7 @@ def _up_vm(lab: LabPaths, net: topology.LabNet, hosts: list[topology.Host],
            report: Reporter) -> None:
     from hosts import vm
 
+    private_dir(lab.root)
     inventory.write_net(lab, net, "vm")
     records = vm.up(lab.root, hosts, report)
     built = image.build()

@@ -184,13 +184,16 @@ def _subnet_check(ipr: IPRoute, net: LabNet) -> dict[str, Any]:
             "impact": "" if ok else "pick another lanSubnet for this lab (see the README)"}
 
 
-def check_lab(net: LabNet | None = None) -> dict[str, Any]:
+def check_lab(net: LabNet | None = None, user_space_lan: bool = False) -> dict[str, Any]:
     """Machine-wide: the guard routes hold, the root namespace does not forward, and the lab's
-    LAN is not one this machine already uses."""
+    LAN is not one this machine already uses (a VM lab's LAN is a user-space switch that no
+    route of this machine reaches, so it cannot clash)."""
     net = net or lab_net()
     with IPRoute() as ipr:
         guarded = guard.holds(ipr)
-        subnet = _subnet_check(ipr, net)
+        subnet = ({"ok": True, "required": False, "impact": "",
+                   "detail": f"{net.subnet}: on a user-space switch, not routed by this machine"}
+                  if user_space_lan else _subnet_check(ipr, net))
     forward = Path("/proc/sys/net/ipv4/ip_forward").read_text().strip()
     checks = {
         "guard": {

@@ -1,8 +1,9 @@
 """The lab image `swarmlab/busybox:lab`, built without a registry or a root-ns engine.
 
 The rootfs is Debian's busybox-static (/bin/busybox plus applet symlinks,
-/etc/passwd, /etc/group, /www/index.html). It is packed as a `docker save`
-archive (manifest.json, config, one layer) and `docker load`ed on every
+/etc/passwd, /etc/group, /www/index.html, and /www/cgi-bin/hostname, which answers with
+the name of the container that served it: which replica behind a VIP answered). It is
+packed as a `docker save` archive (manifest.json, config, one layer) and `docker load`ed on every
 host. Why not `docker import`: import stamps the config with the current
 time, so every host would get a different image ID; here every byte is
 fixed (mtimes 0, sorted entries, a constant creation date), so the ID is
@@ -41,6 +42,7 @@ APPLETS = frozenset(
 )  # fmt: skip
 
 INDEX_HTML = b"<html><body><h1>swarmlab</h1></body></html>\n"
+HOSTNAME_CGI = b'#!/bin/sh\nprintf "Content-Type: text/plain\\r\\n\\r\\n"\nhostname\n'
 PASSWD = b"root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n"
 GROUP = b"root:x:0:\nnogroup:x:65534:\n"
 
@@ -79,6 +81,7 @@ def rootfs_layer(busybox: bytes, applets: set[str]) -> bytes:
         for d, mode in (
             ("bin", 0o755), ("dev", 0o755), ("etc", 0o755), ("proc", 0o755),
             ("root", 0o700), ("sys", 0o755), ("tmp", 0o1777), ("www", 0o755),
+            ("www/cgi-bin", 0o755),
         ):  # fmt: skip
             tar.addfile(_entry(d, tarfile.DIRTYPE, mode))
         tar.addfile(_entry("bin/busybox", tarfile.REGTYPE, 0o755, len(busybox)), io.BytesIO(busybox))
@@ -90,6 +93,8 @@ def rootfs_layer(busybox: bytes, applets: set[str]) -> bytes:
             ("www/index.html", INDEX_HTML),
         ):
             tar.addfile(_entry(name, tarfile.REGTYPE, 0o644, len(data)), io.BytesIO(data))
+        tar.addfile(_entry("www/cgi-bin/hostname", tarfile.REGTYPE, 0o755, len(HOSTNAME_CGI)),
+                    io.BytesIO(HOSTNAME_CGI))
     return buf.getvalue()
 
 

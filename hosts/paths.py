@@ -21,8 +21,12 @@ CONTROL_SOCKET = "ssh/" + "0" * 40
 
 
 def private_dir(path: Path) -> Path:
-    """A directory only root may read: the lab's keys, sockets and state live below it."""
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    """A directory only root may read: the lab's keys, sockets and state live below it. The
+    folders it makes on the way (`.lab/labs/` for a named lab) are private too."""
+    missing = [p for p in (path, *path.parents) if not p.exists()]
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700, exist_ok=True)
+        folder.chmod(0o700)
     path.chmod(0o700)
     return path
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from hosts import holder, procs, sockets
+from hosts import holder, keys, procs, sockets
 from hosts.commands import run, spawn_daemon
 from hosts.paths import HostPaths, LabPaths, write_if_changed
 from hosts.topology import Host
@@ -22,18 +22,11 @@ PRIVSEP_DIR = Path("/run/sshd")
 
 
 def ensure_host_key(host: Host, hp: HostPaths) -> bool:
-    if hp.host_key.exists() and hp.host_public_key.exists():
-        return False
-    hp.host_key.unlink(missing_ok=True)
-    hp.host_public_key.unlink(missing_ok=True)
-    run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", host.name, "-f", str(hp.host_key)])
-    return True
+    return keys.ensure_pair(hp.host_key, hp.host_public_key, host.name)
 
 
 def host_public_key(hp: HostPaths) -> str:
-    """`ssh-ed25519 AAAA...` (type and key, without the comment)."""
-    kind, key = hp.host_public_key.read_text().split()[:2]
-    return f"{kind} {key}"
+    return keys.public_key(hp.host_public_key)
 
 
 def render_config(host: Host, hp: HostPaths, lab: LabPaths) -> str:

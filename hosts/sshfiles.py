@@ -9,8 +9,9 @@ address, so paramiko connecting to 192.168.1.10 verifies too.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from hosts.commands import run
+from hosts import keys
 from hosts.paths import LabPaths, private_dir, write_if_changed
 from hosts.sshd import host_public_key
 from hosts.topology import Host
@@ -18,46 +19,53 @@ from hosts.topology import Host
 
 def ensure_key_pair(lab: LabPaths) -> bool:
     """The lab key pair, made once and kept across up/down."""
-    if lab.key.exists() and lab.public_key.exists():
-        return False
-    lab.key.unlink(missing_ok=True)
-    lab.public_key.unlink(missing_ok=True)
-    run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "swarmlab", "-f", str(lab.key)])
-    return True
+    return keys.ensure_pair(lab.key, lab.public_key, "swarmlab")
 
 
 def render_known_hosts(lab: LabPaths, hosts: Sequence[Host]) -> str:
     return "".join(f"{h.name},{h.address} {host_public_key(lab.host(h.name))}\n" for h in hosts)
 
 
-def render_ssh_config(lab: LabPaths, hosts: Sequence[Host]) -> str:
-    blocks = ["# Lab hosts; written by `python -m hosts up`. Use: ssh -F <this file> manager\n"]
-    for h in hosts:
-        blocks.append(
-            "\n".join(
-                [
-                    f"Host {h.name} {h.address}",
-                    f"    HostName {h.address}",
-                    "    User root",
-                    "    Port 22",
-                    f"    IdentityFile {lab.key}",
-                    "    IdentitiesOnly yes",
-                    f"    UserKnownHostsFile {lab.known_hosts}",
-                    "    GlobalKnownHostsFile /dev/null",
-                    "    StrictHostKeyChecking yes",
-                    "    BatchMode yes",
-                    "    ConnectTimeout 5",
-                    # One SSH handshake per host, reused by every later ssh/testinfra call:
-                    # most of `make validate`'s time was handshakes. The socket closes 60 s
-                    # after last use; its directory is root's alone.
-                    "    ControlMaster auto",
-                    f"    ControlPath {lab.ssh_control_dir}/%C",
-                    "    ControlPersist 60",
-                    "",
-                ]
-            )
-        )
+@dataclass(frozen=True)
+class Reach:
+    """Where ssh reaches a lab host: its lab address on port 22 (one-box), or a port forward
+    on 127.0.0.1 (a VM)."""
+
+    host: Host
+    hostname: str
+    port: int = 22
+
+
+def ssh_config(lab: LabPaths, header: str, reaches: Sequence[Reach], connect_timeout: int) -> str:
+    """The lab's ssh_config: each host by its name and its lab address."""
+    blocks = [f"# {header} Use: ssh -F <this file> manager\n"]
+    for r in reaches:
+        blocks.append("\n".join([
+            f"Host {r.host.name} {r.host.address}",
+            f"    HostName {r.hostname}",
+            f"    Port {r.port}",
+            "    User root",
+            f"    IdentityFile {lab.key}",
+            "    IdentitiesOnly yes",
+            f"    UserKnownHostsFile {lab.known_hosts}",
+            "    GlobalKnownHostsFile /dev/null",
+            "    StrictHostKeyChecking yes",
+            "    BatchMode yes",
+            f"    ConnectTimeout {connect_timeout}",
+            # One SSH handshake per host, reused by every later ssh/testinfra call (most of
+            # `make validate`'s time was handshakes; under emulation one costs about a second
+            # of guest CPU). The socket closes 60 s after last use; its folder is root's alone.
+            "    ControlMaster auto",
+            f"    ControlPath {lab.ssh_control_dir}/%C",
+            "    ControlPersist 60",
+            "",
+        ]))
     return "\n".join(blocks)
+
+
+def render_ssh_config(lab: LabPaths, hosts: Sequence[Host]) -> str:
+    return ssh_config(lab, "Lab hosts; written by `python -m hosts up`.",
+                      [Reach(h, h.address) for h in hosts], connect_timeout=5)
 
 
 def write_client_files(lab: LabPaths, hosts: Sequence[Host]) -> bool:

@@ -1,6 +1,6 @@
-"""For every live test (marked lab, hosts, reliability or lifecycle): when it fails, keep each
-host's dockerd log in <lab>/failures/<test>/, because taking the hosts down deletes them; a
-flake seen once in CI can then be read afterwards (the CI job uploads that folder)."""
+"""For every live test (marked lab, hosts, reliability, lifecycle, scale or vm): when it
+fails, keep the lab's logs (tests/support/failures.py), because taking the hosts down
+deletes them; a flake seen once in CI can then be read afterwards."""
 
 from __future__ import annotations
 
@@ -8,19 +8,16 @@ from typing import Any
 
 import pytest
 
-from tests.support.paths import lab_dir
+from tests.support import failures
 
-LIVE = ("lab", "hosts", "reliability", "lifecycle", "scale", "vm")
+LIVE = ("lab", "hosts", "reliability", "lifecycle", "scale", "verbs", "vm")
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     report = yield
     if report.failed and any(item.get_closest_marker(m) for m in LIVE):
-        kept = lab_dir() / "failures" / item.name.replace("/", "_")
-        for log in sorted(lab_dir().glob("hosts/*/dockerd.log")):
-            kept.mkdir(parents=True, exist_ok=True)
-            (kept / f"{log.parent.name}-dockerd.log").write_bytes(log.read_bytes())
-        if kept.is_dir():
-            report.sections.append(("dockerd logs kept", str(kept)))
+        kept = failures.keep(item.name)
+        if kept is not None:
+            report.sections.append(("lab logs kept", str(kept)))
     return report

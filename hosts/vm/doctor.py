@@ -13,19 +13,24 @@ from hosts.inventory import read_net
 from hosts.paths import LabPaths
 from hosts.vm import accel, inventory, remote
 
-# One round trip per VM: each trial prints `<check> <0|1> <detail>`.
+# One round trip per VM: each trial prints `<check> <0|1> <detail>`. The @ADDR@, @PEER@ and
+# @KEY@ placeholders are filled by _trials (the script is full of shell braces).
 TRIALS = """
 t() { name=$1; shift; if out=$("$@" 2>&1); then echo "$name 0 $out"; else echo "$name 1 $out"; fi; }
 t vxlan sh -c 'ip link add swl-doctor type vxlan id 4242 dstport 0 && ip link del swl-doctor'
 t macvlan sh -c 'ip link add swl-doctor link eth1 type macvlan mode bridge && ip link del swl-doctor'
 t veth sh -c 'ip link add swl-doctor type veth peer name swl-doctor-p && ip link del swl-doctor'
 t bridge sh -c 'ip link add swl-doctor type bridge && ip link del swl-doctor'
-t esp sh -c "ip xfrm state add src {addr} dst {peer} proto esp spi 0x4242 reqid 4242 mode \\
-transport aead 'rfc4106(gcm(aes))' 0x{key} 64 && ip xfrm state delete src {addr} dst {peer} \\
+t esp sh -c "ip xfrm state add src @ADDR@ dst @PEER@ proto esp spi 0x4242 reqid 4242 mode \\
+transport aead 'rfc4106(gcm(aes))' 0x@KEY@ 64 && ip xfrm state delete src @ADDR@ dst @PEER@ \\
 proto esp spi 0x4242 && echo ESP state added and deleted"
 t ip_vs sh -c 'modprobe ip_vs 2>/dev/null; test -e /proc/net/ip_vs && echo /proc/net/ip_vs present'
-t docker docker version --format '{{{{.Server.Version}}}} (API {{{{.Server.APIVersion}}}})'
+t docker docker version --format '{{.Server.Version}} (API {{.Server.APIVersion}})'
 """
+
+
+def _trials(address: str, peer: str) -> str:
+    return TRIALS.replace("@ADDR@", address).replace("@PEER@", peer).replace("@KEY@", "42" * 20)
 
 
 def _check_vm(lab: LabPaths, record: dict[str, Any], kind: str) -> dict[str, Any]:
@@ -38,8 +43,7 @@ def _check_vm(lab: LabPaths, record: dict[str, Any], kind: str) -> dict[str, Any
         return {"host": name, "up": False, "ok": False, "checks": {},
                 "error": f"no SSH to the VM ({err}): run `python -m hosts up --backend vm`"}
     try:
-        _, out, _ = remote.run(client, TRIALS.format(addr=record["address"], peer=peer,
-                                                     key="42" * 20), timeout=60.0)
+        _, out, _ = remote.run(client, _trials(record["address"], peer), timeout=60.0)
     finally:
         client.close()
     checks: dict[str, Any] = {}
@@ -61,4 +65,5 @@ def doctor(lab_dir: Path, names: list[str] | None = None) -> list[dict[str, Any]
     records = [r for r in inventory.read(lab) if not names or r["name"] in names]
     net = read_net(lab)
     kind = accel.detect()
-    return [onebox.check_lab(net[0] if net else None)] + [_check_vm(lab, r, kind) for r in records]
+    machine = onebox.check_lab(net[0] if net else None, user_space_lan=True)
+    return [machine] + [_check_vm(lab, r, kind) for r in records]

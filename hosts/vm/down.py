@@ -16,7 +16,7 @@ from pathlib import Path
 from hosts import lock
 from hosts.paths import LabPaths
 from hosts.report import Reporter, StepError
-from hosts.vm import lan, qemu, sshfiles
+from hosts.vm import lan, qemu
 from hosts.vm.paths import VmLabPaths
 
 
@@ -52,7 +52,7 @@ def _down(lab: LabPaths, vlab: VmLabPaths, report: Reporter) -> None:
             shutil.rmtree(vlab.vms_dir)
         for path in (lab.inventory, lab.known_hosts, lab.ssh_config):
             path.unlink(missing_ok=True)
-        control = sshfiles.control_dir(lab)
+        control = lab.ssh_control_dir
         if control.is_dir() and not any(control.iterdir()):
             control.rmdir()
     report.say("lab is down (the cached image and the lab key pair stay)")

@@ -194,6 +194,11 @@ set_keys() {
     printf '%s\n' "$hostkey" > /etc/ssh/ssh_host_ed25519_key
     umask 022
     ssh-keygen -y -f /etc/ssh/ssh_host_ed25519_key > /etc/ssh/ssh_host_ed25519_key.pub
+    # Given by Vagrant to a running machine (the vm backend's boot runs before sshd):
+    # sshd serves the new key from its next connection on.
+    if [ -n "${SWARMLAB_HOST_KEY:-}" ] && running_system; then
+      systemctl try-reload-or-restart ssh.service || true
+    fi
   elif [ ! -s /etc/ssh/ssh_host_ed25519_key ]; then
     # sshd would not start at all; a key nobody knows makes the hosts tool
     # report a host key mismatch instead of a silent timeout.

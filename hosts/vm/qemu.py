@@ -41,6 +41,14 @@ def memory_mb() -> int:
     return int(raw) if raw.isdigit() else 2048
 
 
+def cpus() -> int:
+    """Two vCPUs where the machine has two cores or more: the VMs are rarely busy at the same
+    time (the manager builds while the worker waits, and the other way round), so under
+    emulation a busy VM gets both cores while the other idles."""
+    raw = os.environ.get("SWARMLAB_VM_CPUS", "").strip()
+    return int(raw) if raw.isdigit() and int(raw) > 0 else min(2, os.cpu_count() or 1)
+
+
 def lan_mac(host: Host) -> str:
     """Unique on the LAN and readable: 52:54:00:a8:01:<last octet of the lab address>."""
     last = int(ipaddress.IPv4Address(host.address)) & 0xFF
@@ -59,7 +67,7 @@ def argv(
         "-machine", "pc",
         *accel.qemu_args(accel_kind),
         "-m", str(memory_mb()),
-        "-smp", "1",
+        "-smp", str(cpus()),
         "-nodefaults",
         "-no-user-config",
         "-display", "none",

@@ -9,7 +9,7 @@ written from the key we made, never from what answers on the port.
 
 from __future__ import annotations
 
-from hosts.commands import run
+from hosts import keys
 from hosts.paths import LabPaths
 from hosts.topology import Host
 from hosts.vm.paths import VmPaths
@@ -18,18 +18,11 @@ from hosts.vm.qemu import MGMT_GUEST, MGMT_NET
 
 def ensure_host_key(host: Host, vm: VmPaths) -> bool:
     """The VM's SSH host key pair, made once per VM directory."""
-    if vm.host_key.exists() and vm.host_public_key.exists():
-        return False
-    vm.host_key.unlink(missing_ok=True)
-    vm.host_public_key.unlink(missing_ok=True)
-    run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", host.name, "-f", str(vm.host_key)])
-    return True
+    return keys.ensure_pair(vm.host_key, vm.host_public_key, host.name)
 
 
 def host_public_key(vm: VmPaths) -> str:
-    """`ssh-ed25519 AAAA...` (type and key, without the comment)."""
-    kind, key = vm.host_public_key.read_text().split()[:2]
-    return f"{kind} {key}"
+    return keys.public_key(vm.host_public_key)
 
 
 def write_items(host: Host, vm: VmPaths, lab: LabPaths) -> None:

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
-from hosts.paths import LabPaths, write_if_changed
+from hosts import sshfiles as onebox
+from hosts.paths import LabPaths, private_dir, write_if_changed
 from hosts.topology import Host
 from hosts.vm import seed
 from hosts.vm.paths import VmLabPaths
@@ -35,43 +35,13 @@ def render_known_hosts(vlab: VmLabPaths, endpoints: Sequence[Endpoint]) -> str:
 
 
 def render_ssh_config(lab: LabPaths, endpoints: Sequence[Endpoint]) -> str:
-    blocks = ["# Lab VMs; written by the hosts tool (vm backend). Use: ssh -F <this file> manager\n"]
-    for e in endpoints:
-        blocks.append(
-            "\n".join(
-                [
-                    f"Host {e.host.name} {e.host.address}",
-                    f"    HostName {LOOPBACK}",
-                    f"    Port {e.port}",
-                    "    User root",
-                    f"    IdentityFile {lab.key}",
-                    "    IdentitiesOnly yes",
-                    f"    UserKnownHostsFile {lab.known_hosts}",
-                    "    GlobalKnownHostsFile /dev/null",
-                    "    StrictHostKeyChecking yes",
-                    "    BatchMode yes",
-                    "    ConnectTimeout 10",
-                    # As for the one-box hosts: one handshake per host, reused, the
-                    # socket in a directory only root may enter. Under TCG a
-                    # handshake costs about a second of guest CPU.
-                    "    ControlMaster auto",
-                    f"    ControlPath {control_dir(lab)}/%C",
-                    "    ControlPersist 60",
-                    "",
-                ]
-            )
-        )
-    return "\n".join(blocks)
-
-
-def control_dir(lab: LabPaths) -> Path:
-    """ssh's ControlMaster sockets: `<lab>/ssh/`, as the one-box hosts keep them."""
-    return lab.root / "ssh"
+    return onebox.ssh_config(lab, "Lab VMs; written by the hosts tool (vm backend).",
+                             [onebox.Reach(e.host, LOOPBACK, e.port) for e in endpoints],
+                             connect_timeout=10)
 
 
 def write_client_files(lab: LabPaths, vlab: VmLabPaths, endpoints: Sequence[Endpoint]) -> bool:
-    control_dir(lab).mkdir(mode=0o700, parents=True, exist_ok=True)
-    control_dir(lab).chmod(0o700)
+    private_dir(lab.ssh_control_dir)
     changed = write_if_changed(lab.known_hosts, render_known_hosts(vlab, endpoints))
     changed = write_if_changed(lab.ssh_config, render_ssh_config(lab, endpoints)) or changed
     return changed

@@ -41,6 +41,8 @@ class Check:
     requires: str = ""
     """A kernel feature the check cannot pass without (esp): where the source host lacks it,
     the check is skipped and says so."""
+    label: str = ""
+    """The name a stack gave a declared check (swarmlab:validate), shown before what it tried."""
 
     def tried(self) -> str:
         """Exactly what the check tries, for its result line."""
@@ -94,4 +96,5 @@ class Result:
             verdict = "SKIP"
         expectation = "" if self.check.expect == "pass" else " (expected to fail)"
         detail = f": {self.detail}" if self.detail else ""
-        return f"{verdict}  {self.check.tried()}{expectation} -> {self.outcome}{detail}"
+        label = f"[{self.check.label}] " if self.check.label else ""
+        return f"{verdict}  {label}{self.check.tried()}{expectation} -> {self.outcome}{detail}"

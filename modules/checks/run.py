@@ -31,9 +31,9 @@ def _outcome(check: Check, status: int, detail: str) -> Outcome:
 
 
 def _on_host(target: Target, checks: Sequence[tuple[int, Check]]) -> dict[int, Outcome]:
-    limit = max(c.timeout for _, c in checks) + 15
     try:
-        result = run(target, probe.script(checks), check=False, timeout=limit)
+        result = run(target, probe.script(checks), check=False,
+                     timeout=probe.script_limit(checks))
     except RemoteError as err:
         return {i: ("error", str(err), "") for i, _ in checks}
     found = probe.parse(result.stdout)

@@ -13,7 +13,8 @@ def node_inspect(manager: Target, node_id: str) -> dict[str, Any] | None:
     return inspect(manager, "node", node_id)
 
 
-def wait_ready(manager: Target, node_id: str, timeout: float = 60) -> dict[str, Any]:
+def wait_ready(manager: Target, node_id: str, timeout: float | None = None) -> dict[str, Any]:
+    timeout = timeout or manager.command_timeout
     node = None
     for _ in polls(timeout):
         node = node_inspect(manager, node_id)
@@ -64,7 +65,8 @@ def ingress_ready(target: Target) -> bool:
     return "ingress-sbox" in ((net or {}).get("Containers") or {})
 
 
-def wait_ingress(target: Target, timeout: float = 60) -> None:
+def wait_ingress(target: Target, timeout: float | None = None) -> None:
+    timeout = timeout or target.command_timeout
     for _ in polls(timeout):
         if ingress_ready(target):
             return
@@ -82,9 +84,10 @@ def ingress_peers(manager: Target) -> set[str]:
         return set()
 
 
-def wait_gossip(manager: Target, target: Target, timeout: float = 60) -> None:
+def wait_gossip(manager: Target, target: Target, timeout: float | None = None) -> None:
     """Until the node has set up its ingress and the manager counts it as an ingress peer:
     then its network joins and the manager's are in step, and tasks can start on it."""
+    timeout = timeout or target.command_timeout
     for _ in polls(timeout):
         if ingress_ready(target) and target.address in ingress_peers(manager):
             return

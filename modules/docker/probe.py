@@ -12,10 +12,14 @@ from typing import Protocol
 # Exit codes: the probe's tool is missing in the source (docker exec: 126/127), the source
 # itself is missing (no running task of the service on that host).
 MISSING_TOOL = (126, 127)
-# `timeout` ends a probe that gets no answer (a name the embedded DNS cannot resolve makes a
-# resolver wait 10 s): its exit codes, and the grace it gives before SIGKILL.
+# `timeout` ends a probe that gets no answer (a name Docker's embedded DNS does not know is
+# never answered: a resolver waits 5 s a try): its exit codes, the time a probe gets beyond
+# its own tool's wait (a `docker exec` takes seconds on a VM under emulation), and the grace
+# before SIGKILL.
 TIMED_OUT = (124, 137)
+EXEC_ALLOWANCE = 8
 GRACE = 1
+PER_CORE = 4
 NO_SOURCE = 3
 NO_KERNEL_FEATURE = 4
 
@@ -123,7 +127,7 @@ def command(probe: Probe) -> str:
 
 def limit(probe: Probe) -> int:
     """Seconds a probe may take before `timeout` ends it."""
-    return max(1, probe.timeout) + GRACE
+    return max(1, probe.timeout) + EXEC_ALLOWANCE
 
 
 def _from_source(probe: Probe) -> str:
@@ -144,9 +148,15 @@ def _from_source(probe: Probe) -> str:
 
 
 def script(probes: Sequence[tuple[int, Probe]]) -> str:
-    """Run every probe at once; each prints `PROBE <index> <exit> <last output line>`."""
+    """Run the probes, as many at once as the host has cores times PER_CORE (a small VM
+    under emulation gets a few at a time, a bigger host all of them); each prints
+    `PROBE <index> <exit> <last output line>`."""
     lines = ['probe() { i=$1; shift; out=$(sh -c "$1" 2>&1 </dev/null); rc=$?; '
-             'printf "PROBE %s %s %s\\n" "$i" "$rc" "$(printf %s "$out" | tail -n 1 | tr -d "\\r")"; }']
+             'printf "PROBE %s %s %s\\n" "$i" "$rc" "$(printf %s "$out" | tail -n 1 | tr -d "\\r")"; }',
+             f"at_once=$(( $(nproc 2>/dev/null || echo 1) * {PER_CORE} )); running=0",
+             # A batch runs together; the next starts when it is done.
+             'next() { running=$((running + 1)); if [ "$running" -ge "$at_once" ]; then wait; '
+             'running=0; fi; }']
     if any(p.requires == "esp" for _, p in probes):
         lines.append(f"ESP=$({ESP_TRIAL}); export ESP")
     if any(p.source.kind == "service" for _, p in probes):
@@ -155,9 +165,16 @@ def script(probes: Sequence[tuple[int, Probe]]) -> str:
     if any(p.kind == "tasks" for _, p in probes):
         lines.append("SERVICES=$(docker service ls --format '{{.Name}} {{.Replicas}}'); "
                      "export SERVICES")
-    lines += [f"probe {index} {shlex.quote(command(p))} &" for index, p in probes]
+    lines += [f"probe {index} {shlex.quote(command(p))} & next" for index, p in probes]
     lines.append("wait")
     return "\n".join(lines)
+
+
+def script_limit(probes: Sequence[tuple[int, Probe]]) -> int:
+    """Seconds the whole script may take: its slowest probe, batch after batch on a host
+    with a single core, and the listings before them."""
+    batches = -(-len(probes) // PER_CORE)
+    return max((limit(p) for _, p in probes), default=0) * batches + 20
 
 
 def parse(output: str) -> dict[int, tuple[int, str]]:

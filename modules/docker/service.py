@@ -90,9 +90,11 @@ def running(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [t for t in found if t.get("CurrentState", "").startswith("Running")]
 
 
-def wait_running(target: Target, ident: str, count: int, timeout: float = 90
+def wait_running(target: Target, ident: str, count: int, timeout: float | None = None
                  ) -> list[dict[str, Any]]:
-    """Wait until `count` tasks run; fail with the tasks' own errors otherwise."""
+    """Wait until `count` tasks run (at most the host's command timeout: a slow host, a VM
+    under emulation, gets longer); fail with the tasks' own errors otherwise."""
+    timeout = timeout or target.command_timeout
     found: list[dict[str, Any]] = []
     for _ in polls(timeout):
         found = tasks(target, ident)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from typing import Any, TypeVar
 
 import pulumi
@@ -84,26 +84,43 @@ def settling(read: ReadMethod) -> ReadMethod:
     return settled
 
 
-def create_unless_taken(create: Callable[[], str], taken: str) -> str | None:
-    """Create first: on a fresh lab that is one docker command instead of an inspect and then
-    a create. None when Docker refuses because the name is taken (`taken` is in its error):
-    the caller then looks at what holds the name, and adopts it or refuses."""
+@dataclass(frozen=True)
+class Kind:
+    """How one kind of docker object is made, found and told apart, for adopt_or_create."""
+
+    name: str
+    """network, service or container (in messages)."""
+    taken: str
+    """What Docker's error says when the name is taken."""
+    id_key: str
+    """The ID's key in the object's inspect document."""
+    remove: str
+    """The command that removes one, named in the refusal (with `{name}`)."""
+
+
+def adopt_or_create(target: Target, kind: Kind, name: str, create: Callable[[], str],
+                    find: Callable[[], dict[str, Any] | None],
+                    differences: Callable[[dict[str, Any]], list[str]]
+                    ) -> tuple[str, dict[str, Any] | None]:
+    """Create the object; when Docker refuses because its name is taken, adopt what holds the
+    name only if it is what the lab wants, and refuse naming every field that differs
+    otherwise. Creating first makes a fresh lab one docker command, not an inspect and a
+    create. (ID, the adopted object's inspect document or None when it was created.)"""
     try:
-        return create()
+        return create(), None
     except RemoteError as err:
-        if taken not in str(err):
+        if kind.taken not in str(err):
             raise
-        return None
-
-
-def refuse_different(target: Target, kind: str, name: str, differences: list[str],
-                     remove: str) -> None:
-    """Adopt an existing object of the lab's name only when it is what the lab wants."""
-    if differences:
+    existing = find()
+    if existing is None:  # gone again meanwhile
+        return create(), None
+    found = differences(existing)
+    if found:
         raise RemoteError(
-            f"{target.label}: a {kind} named {name!r} already exists and is not the lab's: "
-            f"{'; '.join(differences)}. Remove it (`{remove}`) or rename it, then run "
-            "`pulumi up` again")
+            f"{target.label}: a {kind.name} named {name!r} already exists and is not the lab's: "
+            f"{'; '.join(found)}. Remove it (`{kind.remove.format(name=name)}`) or rename it, "
+            "then run `pulumi up` again")
+    return str(existing[kind.id_key]), existing
 
 
 def diff(olds: dict[str, Any], news: dict[str, Any], replace_keys: tuple[str, ...],

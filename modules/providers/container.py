@@ -11,11 +11,11 @@ from pulumi.dynamic import CreateResult, DiffResult, ReadResult, ResourceProvide
 from modules.docker import container, snapshot
 from modules.docker.container import ContainerSettings
 from modules.providers.base import (
+    Kind,
     LabResource,
+    adopt_or_create,
     changes_hosts,
-    create_unless_taken,
     diff,
-    refuse_different,
     settings_inputs,
     settling,
     target_of,
@@ -23,6 +23,7 @@ from modules.providers.base import (
 from modules.ssh import Target
 
 REPLACE_KEYS = ("target", *(f.name for f in fields(ContainerSettings)))
+KIND = Kind("container", "is already in use", "Id", "docker rm -f {name}")
 
 
 def _outs(found: dict[str, Any]) -> dict[str, Any]:
@@ -33,20 +34,14 @@ def _outs(found: dict[str, Any]) -> dict[str, Any]:
 class ContainerProvider(ResourceProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         target, settings = target_of(props), ContainerSettings.from_props(props)
-        ident = create_unless_taken(lambda: container.run(target, settings), "is already in use")
-        if ident is None:
-            existing = container.container_inspect(target, settings.name)
-            if existing is None:  # gone again meanwhile
-                ident = container.run(target, settings)
-            else:
-                refuse_different(target, "container", settings.name,
-                                 container.differences(settings, existing),
-                                 f"docker rm -f {settings.name}")
-                ident = existing["Id"]
-                if not existing["State"]["Running"]:
-                    # The lab's own container, stopped: start over from a clean one.
-                    container.rm(target, ident)
-                    ident = container.run(target, settings)
+        ident, adopted = adopt_or_create(
+            target, KIND, settings.name, lambda: container.run(target, settings),
+            lambda: container.container_inspect(target, settings.name),
+            lambda existing: container.differences(settings, existing))
+        if adopted is not None and not adopted["State"]["Running"]:
+            # The lab's own container, stopped: start over from a clean one.
+            container.rm(target, ident)
+            ident = container.run(target, settings)
         found = container.container_inspect(target, ident)
         assert found is not None
         return CreateResult(found["Id"], {**props, **_outs(found)})

@@ -11,11 +11,11 @@ from pulumi.dynamic import CreateResult, DiffResult, ReadResult, ResourceProvide
 from modules.docker import network, snapshot
 from modules.docker.network import NetworkSettings, NetworkState
 from modules.providers.base import (
+    Kind,
     LabResource,
+    adopt_or_create,
     changes_hosts,
-    create_unless_taken,
     diff,
-    refuse_different,
     settings_inputs,
     settling,
     target_of,
@@ -23,19 +23,17 @@ from modules.providers.base import (
 from modules.ssh import Target
 
 REPLACE_KEYS = ("target", *(f.name for f in fields(NetworkSettings)))
+KIND = Kind("network", "already exists", "Id", "docker network rm {name}")
 
 
 @changes_hosts
 class NetworkProvider(ResourceProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         target, settings = target_of(props), NetworkSettings.from_props(props)
-        net_id = create_unless_taken(lambda: network.create(target, settings), "already exists")
-        if net_id is None:
-            existing = network.network_inspect(target, settings.name) or {}
-            refuse_different(target, "network", settings.name,
-                             network.differences(settings, existing),
-                             f"docker network rm {settings.name}")
-            net_id = existing["Id"]
+        net_id, _ = adopt_or_create(
+            target, KIND, settings.name, lambda: network.create(target, settings),
+            lambda: network.network_inspect(target, settings.name),
+            lambda existing: network.differences(settings, existing))
         found = network.network_inspect(target, net_id)
         assert found is not None
         config_from = network.config_network(found)

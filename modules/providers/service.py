@@ -11,11 +11,11 @@ from pulumi.dynamic import CreateResult, DiffResult, ReadResult, ResourceProvide
 from modules.docker import service, snapshot
 from modules.docker.service import ServiceSettings
 from modules.providers.base import (
+    Kind,
     LabResource,
+    adopt_or_create,
     changes_hosts,
-    create_unless_taken,
     diff,
-    refuse_different,
     settings_inputs,
     settling,
     target_of,
@@ -23,6 +23,7 @@ from modules.providers.base import (
 from modules.ssh import Target
 
 REPLACE_KEYS = ("target", *(f.name for f in fields(ServiceSettings) if f.name != "replicas"))
+KIND = Kind("service", "already exists", "ID", "docker service rm {name}")
 
 
 def _task_rows(found: list[dict[str, Any]]) -> list[dict[str, str]]:
@@ -37,18 +38,12 @@ class ServiceProvider(ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         target, settings = target_of(props), ServiceSettings.from_props(props)
-        service_id = create_unless_taken(lambda: service.create(target, settings), "already exists")
-        if service_id is None:
-            existing = service.service_inspect(target, settings.name)
-            if existing is None:  # gone again meanwhile
-                service_id = service.create(target, settings)
-            else:
-                refuse_different(target, "service", settings.name,
-                                 service.differences(settings, existing),
-                                 f"docker service rm {settings.name}")
-                service_id = existing["ID"]
-                if service.replicas(existing) != settings.replicas:
-                    service.scale(target, service_id, settings.replicas)
+        service_id, adopted = adopt_or_create(
+            target, KIND, settings.name, lambda: service.create(target, settings),
+            lambda: service.service_inspect(target, settings.name),
+            lambda existing: service.differences(settings, existing))
+        if adopted is not None and service.replicas(adopted) != settings.replicas:
+            service.scale(target, service_id, settings.replicas)
         return CreateResult(service_id, self._outs(props, target, service_id))
 
     @settling

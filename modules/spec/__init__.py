@@ -8,12 +8,14 @@ every value is checked against an allow-list.
 - model.py:    the typed LabSpec the program builds from;
 - rules.py:    the checks one value at a time (types, names, addresses, images);
 - parse.py:    the sections, checked together (`parse_spec`: a dict in, a LabSpec out);
+- declared.py: the checks a stack declares (swarmlab:validate);
 - content.py:  what the lab runs by default (the seed's services and demo containers);
-- hostsfile.py: the host list the hosts tool writes, read as `swarmlab:hostsFile`;
+- files.py:    the files a stack names (hostsFile, the SSH key and known_hosts), read and checked;
 - pulumi_config.py: the stack's settings, read through `pulumi.Config`.
 """
 
 from modules.spec.model import (
+    CheckSpec,
     HardeningSpec,
     HostSpec,
     LabSpec,
@@ -26,6 +28,7 @@ from modules.spec.parse import parse_spec
 from modules.spec.rules import ConfigError
 
 __all__ = [
+    "CheckSpec",
     "ConfigError",
     "HardeningSpec",
     "HostSpec",

@@ -82,6 +82,28 @@ class HardeningSpec:
 
 
 @dataclass(frozen=True)
+class CheckSpec:
+    """One check a stack declares (swarmlab:validate), already checked against the lab."""
+
+    kind: str
+    """ping, dns, http, tcp or udp."""
+    source_kind: str
+    """service (one of its running tasks), container (a single-host demo) or host."""
+    source: str
+    host: str
+    """The lab host it is tried from (a service's is the node it is pinned to)."""
+    target: str
+    """A lab name, a lab address, or `@<container>`: that demo container's address on
+    `network`, looked up when the check runs."""
+    port: int = 0
+    network: str = ""
+    expect: str = "pass"
+    timeout: int = 2
+    retries: int = 0
+    name: str = ""
+
+
+@dataclass(frozen=True)
 class LabSpec:
     hosts: tuple[HostSpec, ...]
     ssh: SshSpec
@@ -97,6 +119,8 @@ class LabSpec:
     hardening: HardeningSpec = HardeningSpec()
     ready_timeout: int = 120
     """Seconds `pulumi up` waits, at its end, for the lab to work."""
+    checks: tuple[CheckSpec, ...] = ()
+    """The stack's own checks (swarmlab:validate), which `make validate` runs."""
     managers: tuple[HostSpec, ...] = field(init=False)
     workers: tuple[HostSpec, ...] = field(init=False)
 

@@ -4,11 +4,13 @@ feed it every bad input without Pulumi, files or hosts."""
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import re
 from typing import Any
 
 from modules.spec import content
+from modules.spec.declared import parse_checks
 from modules.spec.model import (
     HardeningSpec,
     HostSpec,
@@ -23,6 +25,7 @@ from modules.spec.rules import (
     HOST_NAME,
     INTERFACE,
     OBJECT_NAME,
+    PRINTABLE,
     USER_NAME,
     ConfigError,
     boolean,
@@ -46,7 +49,6 @@ PRIVATE = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12"
 DOCKER_OWN = (("Docker's ingress network", ipaddress.IPv4Network("10.0.0.0/24")),
               ("Docker's default bridge", ipaddress.IPv4Network("172.17.0.0/16")))
 PATH = re.compile(r"[^\x00-\x1f\-][^\x00-\x1f]{0,4095}")
-PRINTABLE = re.compile(r"[^\x00-\x1f\x7f]{0,4096}")
 
 
 def _private(key: str, net: ipaddress.IPv4Network, low: int, high: int) -> None:
@@ -343,7 +345,7 @@ def parse_spec(raw: dict[str, Any], host_list: Any = None) -> LabSpec:
                                                 [o.name for o in overlays], macvlan.name)
     services = _services(services_raw, hosts, lab_image, networks)
     _macvlan_capacity(services, macvlan, lan, gateway)
-    return LabSpec(
+    spec = LabSpec(
         hosts=hosts, ssh=ssh, lan_subnet=str(lan), lan_gateway=str(gateway),
         endpoint_mode=endpoint_mode, image=lab_image, overlays=overlays, macvlan=macvlan,
         services=services, single_host_nodes=_single_host_nodes(raw, hosts),
@@ -351,3 +353,4 @@ def parse_spec(raw: dict[str, Any], host_list: Any = None) -> LabSpec:
         ready_timeout=integer("readyTimeout", raw.get("readyTimeout", default("readyTimeout")),
                               10, 900),
     )
+    return dataclasses.replace(spec, checks=parse_checks(raw.get("validate"), spec))

@@ -20,6 +20,7 @@ USER_NAME = re.compile(r"[a-z_][a-z0-9_-]{0,31}")
 INTERFACE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,14}")
 DNS_NAME = re.compile(r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
                       r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*")
+PRINTABLE = re.compile(r"[^\x00-\x1f\x7f]{0,4096}")
 # Docker's reference grammar: [registry[:port]/]path[:tag][@digest]; every component
 # starts with a letter or digit.
 _COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"

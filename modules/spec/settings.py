@@ -7,6 +7,7 @@ by kind) and the README's settings table all read it. A default of None means "d
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,6 +51,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("tokenRotation", "integer", 0, "whole number; raise it to rotate the join tokens"),
     Setting("readyTimeout", "integer", 120,
             "seconds `pulumi up` waits for the lab to work before it fails (10-900)"),
+    Setting("validate", "array", [],
+            "list of checks {from, ping|dns|http|tcp|udp[, port, network, expect, timeout, "
+            "retries, name]} that `make validate` runs (modules/spec/declared.py)"),
 )
 
 BY_KEY = {s.key: s for s in SETTINGS}
@@ -57,3 +61,13 @@ BY_KEY = {s.key: s for s in SETTINGS}
 
 def default(key: str) -> Any:
     return BY_KEY[key].default
+
+
+def markdown_table() -> str:
+    """The README's settings table (tests/static/test_readme.py keeps the two the same)."""
+    rows = ["| setting | default | allowed |", "| --- | --- | --- |"]
+    for s in SETTINGS:
+        shown = "(derived)" if s.default is None else json.dumps(s.default)
+        allowed = s.allowed.replace("|", "\\|")
+        rows.append(f"| `{NAMESPACE}:{s.key}` | `{shown}` | {allowed} |")
+    return "\n".join(rows)

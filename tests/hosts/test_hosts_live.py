@@ -17,16 +17,14 @@ from typing import Any
 
 import paramiko
 import pytest
-from hoststools import LiveLab, lab_env, run_hosts
 
 from hosts import dockerapi, doctor, image, mounts, procs
 from hosts.paths import LabPaths
 from modules.docker import swarm
 from modules.ssh import Target
+from tests.hosts.conftest import HOSTS, NET, LiveLab, hosts_env, run_hosts
 
 pytestmark = pytest.mark.hosts
-
-HOSTS = {"manager": "192.168.1.10", "worker": "192.168.1.11"}
 
 
 def _inventory(lab: LiveLab) -> list[dict[str, Any]]:
@@ -38,7 +36,7 @@ def _lab_pids(lab_dir: Path) -> dict[str, int]:
     """Every pid the lab's pidfiles name (holder, dockerd, containerd, sshd)."""
     found = {}
     for host_dir in sorted((lab_dir / "hosts").glob("*")):
-        for pidfile in ("holder.pid", "dockerd.pid", "sshd.pid", "run/containerd/containerd.pid"):
+        for pidfile in ("holder.pid", "dockerd.pid", "sshd.pid", "containerd.pid"):
             pid = procs.read_pidfile(host_dir / pidfile)
             if pid is not None:
                 found[f"{host_dir.name}/{pidfile}"] = pid
@@ -57,9 +55,10 @@ def _snapshot(lab: LiveLab) -> dict[str, Any]:
 
 def _assert_nothing_left(lab_dir: Path, pids: dict[str, int]) -> None:
     netns = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
-    assert not {line.split()[0] for line in netns.splitlines() if line.strip()} & set(HOSTS)
+    assert not {line.split()[0] for line in netns.splitlines() if line.strip()} & {
+        NET.netns(h) for h in HOSTS}
     links = subprocess.run(["ip", "-o", "link"], capture_output=True, text=True).stdout
-    assert "swl-" not in links
+    assert f"{NET.tag}-" not in links
     assert mounts.under(lab_dir / "hosts") == []
     alive = {name: pid for name, pid in pids.items() if procs.alive(pid)}
     assert alive == {}, f"still running: {alive}"
@@ -78,8 +77,8 @@ def test_up_builds_the_lab(live_lab: LiveLab) -> None:
 def test_inventory_lists_both_hosts(live_lab: LiveLab) -> None:
     inv = _inventory(live_lab)
     assert [(h["name"], h["address"], h["role"], h["netns"]) for h in inv] == [
-        ("manager", "192.168.1.10", "manager", "manager"),
-        ("worker", "192.168.1.11", "worker", "worker"),
+        ("manager", HOSTS["manager"], "manager", NET.netns("manager")),
+        ("worker", HOSTS["worker"], "worker", NET.netns("worker")),
     ]
     for h in inv:
         assert set(h) == {
@@ -160,7 +159,8 @@ def test_a_sleeping_container_stops_at_once(live_lab: LiveLab) -> None:
 
 def test_hosts_reach_each_other_over_the_bridge(live_lab: LiveLab) -> None:
     ping = subprocess.run(
-        ["nsenter", "--net=/run/netns/manager", "/bin/busybox", "ping", "-c", "2", "-W", "2",
+        ["nsenter", f"--net=/run/netns/{NET.netns('manager')}", "/bin/busybox", "ping", "-c", "2",
+         "-W", "2",
          HOSTS["worker"]],
         capture_output=True, text=True, timeout=30,
     )  # fmt: skip
@@ -189,7 +189,7 @@ def test_status_shows_both_hosts(live_lab: LiveLab) -> None:
         assert e["sshd_pid"] == inv[e["name"]]["sshd_pid"]
         assert e["swarm"] == "inactive"
     table = live_lab.hosts("status").stdout
-    assert "manager  192.168.1.10" in table and "worker   192.168.1.11" in table
+    assert f"manager  {HOSTS['manager']}" in table and f"worker   {HOSTS['worker']}" in table
 
 
 def test_doctor_finds_what_the_lab_needs(live_lab: LiveLab) -> None:
@@ -224,6 +224,30 @@ def test_a_swarm_forms_with_the_real_hostnames(live_lab: LiveLab) -> None:
     assert states == {"manager": "active", "worker": "active"}
 
 
+def test_each_lab_dockerd_uses_its_hosts_own_containerd(live_lab: LiveLab,
+                                                         system_containerd: Path) -> None:
+    """The machine's containerd (here one this module started on the default socket) holds
+    none of the lab's containers; each host's containerd holds that host's."""
+    up = live_lab.hosts("up")
+    assert up.returncode == 0, up.stdout + up.stderr
+    cid = live_lab.ssh("worker", f"docker run -d {image.IMAGE} sleep 600").stdout.strip()
+    try:
+        def containers(socket: Path) -> set[str]:
+            out = subprocess.run(["ctr", "--address", str(socket), "--namespace", "moby",
+                                  "containers", "list", "--quiet"], capture_output=True,
+                                 text=True, check=True).stdout
+            return set(out.split())
+
+        for host in HOSTS:
+            config = json.loads((live_lab.dir / "hosts" / host / "daemon.json").read_text())
+            assert config["containerd"] == str(live_lab.dir / "hosts" / host / "containerd.sock")
+        assert cid in containers(live_lab.dir / "hosts" / "worker" / "containerd.sock")
+        assert cid not in containers(live_lab.dir / "hosts" / "manager" / "containerd.sock")
+        assert containers(system_containerd) == set()
+    finally:
+        live_lab.ssh("worker", f"docker rm -f {cid}")
+
+
 def test_up_repairs_a_killed_dockerd(live_lab: LiveLab) -> None:
     old = {h["name"]: h["dockerd_pid"] for h in _inventory(live_lab)}
     os.kill(old["worker"], signal.SIGKILL)  # a pid this lab started (its pidfile's)
@@ -239,7 +263,7 @@ def test_up_repairs_a_killed_dockerd(live_lab: LiveLab) -> None:
 
 def test_down_leaves_nothing(live_lab: LiveLab) -> None:
     pids = _lab_pids(live_lab.dir)
-    assert len(pids) == 8  # holder, dockerd, containerd, sshd on each host
+    assert len(pids) == 8  # holder, containerd, dockerd, sshd on each host
     start = time.monotonic()
     down = live_lab.hosts("down")
     print(f"down (swarm active): {time.monotonic() - start:.1f}s")
@@ -272,7 +296,8 @@ def test_a_failing_step_is_named(tmp_path: Path) -> None:
     if os.geteuid() != 0:
         pytest.skip("up checks for root before anything else")
     too_long = tmp_path / ("x" * 80)
-    got = run_hosts(lab_env(too_long), "up")
+    got = run_hosts(hosts_env(too_long), "up")
     assert got.returncode == 1
     assert "preflight" in got.stderr and "SWARMLAB_LAB_DIR" in got.stderr
     assert not too_long.exists()
+

@@ -1,31 +1,37 @@
 """The behaviour tests against the live lab (testinfra over the lab's ssh_config).
 
-`make validate` runs them against the lab that is up and changes nothing lasting. Under
-`make test` (SWARMLAB_BUILD_LAB=1) the package builds its own lab and takes it down after.
+`make validate` runs them against the lab that is up, whatever its backend, and changes
+nothing lasting. Under `make test` (SWARMLAB_BUILD_LAB=1) the package runs twice, on labs of
+its own, each built for it and taken down after: the one-box hosts (this machine's kernel)
+and two QEMU VMs with Debian's stock kernel (marked `vm`), where the encrypted overlay and
+service VIPs run for real.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
 
 from tests.support import builder
-from tests.support.lab import Lab
+from tests.support.lab import Lab, doctor_checks
 
 
-@pytest.fixture(scope="package")
-def lab() -> Iterator[Lab]:
-    with builder.lab_for_session() as running:
+def _labs() -> list[object]:
+    if os.environ.get("SWARMLAB_BUILD_LAB") != "1":
+        return [pytest.param(None, id="up")]
+    return [pytest.param(builder.ONEBOX, id="onebox"),
+            pytest.param(builder.VM, id="vm", marks=pytest.mark.vm)]
+
+
+@pytest.fixture(scope="package", params=_labs())
+def lab(request: pytest.FixtureRequest) -> Iterator[Lab]:
+    with builder.lab_for_session(request.param or builder.ONEBOX) as running:
         yield running
 
 
 @pytest.fixture(scope="package")
 def kernel_features(lab: Lab) -> dict[str, dict[str, bool]]:
     """Per host, which optional kernel features the doctor found (esp, ip_vs)."""
-    from hosts.doctor import check_host
-    from hosts.paths import LabPaths
-
-    return {h["name"]: {name: bool(c["ok"]) for name, c in
-                        check_host(h["name"], LabPaths(lab.dir))["checks"].items()}
-            for h in lab.inventory}
+    return doctor_checks()

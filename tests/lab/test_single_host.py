@@ -1,4 +1,5 @@
-"""The seed's single-host networks on every node: bridge, custom bridges, host and none."""
+"""The seed's single-host networks on every node that runs the demos (the stack's
+singleHostNodes): bridge, custom bridges, host and none."""
 
 from __future__ import annotations
 
@@ -15,9 +16,14 @@ def _ip(host, container, network):
     return json.loads(out)[network]["IPAddress"]
 
 
-@pytest.fixture(params=["manager", "worker"])
+@pytest.fixture(params=[0, 1], ids=["first demo host", "second demo host"])
 def node(request, lab):
-    return lab.host(request.param), request.param
+    demo_hosts = sorted(lab.outputs["singleHost"])
+    if request.param >= len(demo_hosts):
+        pytest.skip(f"the stack runs the single-host demos on {len(demo_hosts)} host(s): "
+                    f"{', '.join(demo_hosts)}")
+    name = demo_hosts[request.param]
+    return lab.host(name), name
 
 
 def test_default_networks_are_listed(node):
@@ -54,7 +60,7 @@ def test_host_network_container_uses_the_hosts_address(node, lab):
     host, name = node
     addresses = host.check_output("docker exec hostweb ip -o -4 addr show eth1")
     assert f"inet {lab.address(name)}/" in addresses
-    other = "worker" if name == "manager" else "manager"
+    other = next(h["name"] for h in lab.inventory if h["name"] != name)
     page = lab.host(other).check_output(
         f"printf 'GET / HTTP/1.0\\r\\n\\r\\n' | busybox nc -w 3 {lab.address(name)} 8080")
     assert "200 OK" in page

@@ -60,7 +60,8 @@ def test_macvlan_tasks_get_addresses_from_their_hosts_range_on_the_lan(lab):
             f"docker inspect -f '{{{{json .NetworkSettings.Networks}}}}' {ctr}")
         address = json.loads(out)["mymacvlan"]["IPAddress"]
         assert ipaddress.IPv4Address(address) in ipaddress.IPv4Network(ranges[host_name])
-        assert ipaddress.IPv4Address(address) in ipaddress.IPv4Network("192.168.1.0/24")
+        lan = ipaddress.IPv4Network(lab.outputs["networks"]["mymacvlan"]["subnet"])
+        assert ipaddress.IPv4Address(address) in lan
 
 
 def test_mymacvlan_is_swarm_scoped_and_built_from_config_only_networks(lab):
@@ -88,16 +89,6 @@ def test_secure_net_is_an_encrypted_overlay(lab):
     assert (net["Driver"], net["Scope"]) == ("overlay", "swarm")
     assert "encrypted" in net["Options"]
     assert lab.outputs["networks"]["secure_net"]["encrypted"] is True
-
-
-def test_traffic_flows_on_secure_net_where_every_host_has_esp(lab, kernel_features):
-    missing = [name for name, feats in kernel_features.items() if not feats.get("esp")]
-    if missing:
-        pytest.skip(f"kernel feature ESP (IPsec, xfrm) missing on {', '.join(missing)}: "
-                    "encrypted overlay traffic cannot flow on this kernel")
-    host, app = _pair(lab, "secure-net-")
-    assert " 0% packet loss" in host.check_output(
-        f"docker exec {app} ping -c 1 -W 2 secure-net-web")
 
 
 def test_outputs_describe_every_swarm_network_and_where_its_tasks_run(lab):

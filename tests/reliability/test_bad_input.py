@@ -13,10 +13,7 @@ from tools.lab import labs
 pytestmark = [pytest.mark.lab, pytest.mark.reliability]
 
 BAD_STACKS = {
-    "even managers": ("swarmlab:hosts", [
-        {"name": "manager", "address": "192.168.1.10", "role": "manager"},
-        {"name": "worker", "address": "192.168.1.11", "role": "manager"}],
-        "2 managers is an even number"),
+    "even managers": ("swarmlab:hosts", "every host a manager", "2 managers is an even number"),
     "unknown endpoint mode": ("swarmlab:endpointMode", "ipvs", "swarmlab:endpointMode: 'ipvs'"),
     "image like a flag": ("swarmlab:image", "-ex/y", "swarmlab:image: '-ex/y' is not valid"),
     "missing macvlan parent": ("swarmlab:macvlan", {"name": "mymacvlan", "parent": "eth9"},
@@ -31,6 +28,8 @@ def test_bad_stack_fails_in_preview_and_changes_nothing(lab, case):
     config = yaml.safe_load(labs.stack_file(lab_name()).read_text())["config"]
     if key == "swarmlab:hosts":
         config.pop("swarmlab:hostsFile")
+        value = [{"name": h["name"], "address": h["address"], "role": "manager"}
+                 for h in lab.inventory]
     config[key] = value
     with temporary_stack("badinput", config) as pulumi:
         proc = pulumi("preview", check=False)

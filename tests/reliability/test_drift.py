@@ -25,7 +25,7 @@ def _refresh_detects_drift() -> str:
 def test_a_plain_up_after_fresh_hosts_rebuilds_the_whole_lab(lab):
     # make hosts-down && make hosts && pulumi up, as a user types it.
     hosts_ok("down", "--quiet")
-    hosts_ok("up", "--quiet")
+    builder.restart_hosts(builder.ONEBOX)
     up = builder.pulumi().up()
     assert "created" in up.stdout
     assert lab_works(lab) == []

@@ -13,7 +13,7 @@ from modules.ssh import RemoteError, forget, run
 from tests.support import builder
 from tests.support.hoststool import hosts_ok
 from tests.support.lab import stop_daemon
-from tests.support.live import lab_works, leave, snapshot, wait_no_containers
+from tests.support.live import lab_works, leave, nobody, snapshot, wait_no_containers, worker_label
 
 pytestmark = [pytest.mark.lab, pytest.mark.reliability]
 
@@ -27,11 +27,11 @@ def test_up_with_the_workers_dockerd_stopped_fails_fast_naming_the_worker_and_ch
         elapsed = time.monotonic() - start
         output = proc.stdout + proc.stderr
         assert proc.returncode != 0
-        assert "worker (192.168.1.11)" in output and "dockerd is not running on worker" in output
+        assert worker_label(lab) in output and "dockerd is not running on worker" in output
         assert elapsed < 30, f"took {elapsed:.1f}s; the bound is 30s"
         assert snapshot(lab, ["manager"]) == before, "a failed up changed the manager"
     finally:
-        hosts_ok("up", "--quiet")
+        builder.restart_hosts(builder.ONEBOX)
     builder.pulumi().up()
     assert lab_works(lab) == []
 
@@ -42,12 +42,14 @@ def test_ssh_to_a_stopped_sshd_is_refused_with_host_and_address(lab):
     stop_daemon("worker", "sshd")
     try:
         start = time.monotonic()
-        with pytest.raises(RemoteError, match=r"worker \(192\.168\.1\.11\): cannot connect to "
-                           r"192\.168\.1\.11:22: Connection refused"):
+        with pytest.raises(RemoteError) as caught:
             run(target, "true")
+        address = lab.address("worker")
+        assert str(caught.value) == (f"worker ({address}): cannot connect to {address}:22: "
+                                     "Connection refused")
         assert time.monotonic() - start < 5
     finally:
-        hosts_ok("up", "--quiet")
+        builder.restart_hosts(builder.ONEBOX)
     assert run(target, "echo ok").stdout.strip() == "ok"
 
 
@@ -61,7 +63,8 @@ def test_ssh_to_a_port_that_never_answers_times_out_within_the_bound(lab):
         start = time.monotonic()
         with pytest.raises(RemoteError) as caught:
             run(target, "true")
-        assert str(caught.value) == ("worker (192.168.1.11): SSH connect to 192.168.1.11:2222 "
+        address = lab.address("worker")
+        assert str(caught.value) == (f"worker ({address}): SSH connect to {address}:2222 "
                                      "timed out after 2s; is the host up and sshd running?")
         assert time.monotonic() - start < 4
     finally:
@@ -73,7 +76,7 @@ def test_wrong_host_key_is_refused(lab, tmp_path):
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(other)], check=True)
     kind, key = (tmp_path / "other_key.pub").read_text().split(" ", 2)[:2]
     known = tmp_path / "known_hosts"
-    known.write_text(f"192.168.1.10 {kind} {key}\n")
+    known.write_text(f"{lab.address('manager')} {kind} {key}\n")
     with pytest.raises(RemoteError, match="host key does not match"):
         run(lab.target("manager", known_hosts_file=str(known)), "true")
     empty = tmp_path / "empty_known_hosts"
@@ -89,18 +92,18 @@ def test_pending_join_is_reset_and_the_node_joins_again(lab):
     token = lab.host("manager").check_output("docker swarm join-token -q worker")
     # A manager address whose frames go to a MAC nobody has: the join's connection attempts
     # get no answer, so the node stays pending (for minutes) instead of failing at once.
-    worker.check_output("ip neigh replace 192.168.1.99 lladdr 02:00:00:00:00:99 dev eth1 "
+    worker.check_output(f"ip neigh replace {nobody(lab)} lladdr 02:00:00:00:00:99 dev eth1 "
                         "nud permanent")
     try:
         with pytest.raises(RemoteError):
-            swarm.join(lab.target("worker"), token, lab.address("worker"), "192.168.1.99",
+            swarm.join(lab.target("worker"), token, lab.address("worker"), nobody(lab),
                        timeout=3)
         del token
         state = worker.check_output("docker info --format '{{.Swarm.LocalNodeState}}'")
         assert state == "pending"
         builder.pulumi().up()
     finally:
-        worker.run("ip neigh del 192.168.1.99 dev eth1")
+        worker.run(f"ip neigh del {nobody(lab)} dev eth1")
     assert worker.check_output("docker info --format '{{.Swarm.LocalNodeState}}'") == "active"
     assert lab_works(lab) == []
 
@@ -110,8 +113,8 @@ def test_destroy_with_the_worker_gone_reports_it_then_completes(lab):
     proc = builder.pulumi().destroy(check=False)
     output = proc.stdout + proc.stderr
     assert proc.returncode != 0
-    assert "worker (192.168.1.11)" in output and "dockerd is not running on worker" in output
-    hosts_ok("up", "--quiet")
+    assert worker_label(lab) in output and "dockerd is not running on worker" in output
+    builder.restart_hosts(builder.ONEBOX)
     proc = builder.pulumi().destroy(check=False)
     output = proc.stdout + proc.stderr
     failed = [line for line in output.splitlines() if "**deleting failed**" in line]
@@ -119,7 +122,7 @@ def test_destroy_with_the_worker_gone_reports_it_then_completes(lab):
     # config-only network (moby/moby#35101). That may be the only failure, and says so.
     assert all("mymacvlan-config-worker" in line for line in failed), output
     if failed:
-        assert "moby/moby#35101" in output and "worker (192.168.1.11)" in output, output
+        assert "moby/moby#35101" in output and worker_label(lab) in output, output
     for name, host in lab.hosts.items():
         assert host.check_output("docker info --format '{{.Swarm.LocalNodeState}}'") == "inactive"
         assert wait_no_containers(host), f"containers left on {name}: " + host.check_output(
@@ -129,6 +132,6 @@ def test_destroy_with_the_worker_gone_reports_it_then_completes(lab):
         assert not leftovers, f"{name}: {leftovers}"
     # Fresh hosts for what follows (the leaked reference goes with the old ones).
     hosts_ok("down", "--quiet")
-    hosts_ok("up", "--quiet")
+    builder.restart_hosts(builder.ONEBOX)
     builder.pulumi().up()
     assert lab_works(lab) == []

@@ -11,7 +11,7 @@ import pytest
 from modules.ssh import Target, run
 from tests.support import builder
 from tests.support.lab import Lab
-from tests.support.live import lab_works, leave
+from tests.support.live import lab_works, leave, nobody
 
 pytestmark = [pytest.mark.lab, pytest.mark.reliability]
 
@@ -51,15 +51,15 @@ def test_the_sampler_catches_a_token_on_a_command_line(lab):
     leave(lab.target("worker"))
     # The old way: the token expanded into docker's argv; towards an address that never
     # answers, so that command line lives for the sampler to see.
-    worker.check_output("ip neigh replace 192.168.1.99 lladdr 02:00:00:00:00:99 dev eth1 "
+    worker.check_output(f"ip neigh replace {nobody(lab)} lladdr 02:00:00:00:00:99 dev eth1 "
                         "nud permanent")
     try:
         with Sampler(lab.target("worker"), 4) as sampler:
             run(lab.target("worker"), 'timeout 3 docker swarm join --token "$(cat)" '
-                '192.168.1.99:2377 >/dev/null 2>&1; true', stdin=_token(lab))
+                f'{nobody(lab)}:2377 >/dev/null 2>&1; true', stdin=_token(lab))
         assert sampler.seen > 0, "the sampler did not see a token it should have"
     finally:
-        worker.run("ip neigh del 192.168.1.99 dev eth1")
+        worker.run(f"ip neigh del {nobody(lab)} dev eth1")
         leave(lab.target("worker"))
     builder.pulumi().up()
     assert lab_works(lab) == []

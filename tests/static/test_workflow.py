@@ -163,4 +163,4 @@ def test_the_uploaded_files_are_ones_the_tests_write() -> None:
     support = "\n".join(p.read_text() for p in (ROOT / "tests").rglob("*.py"))
     assert '"cis-report.md"' in support
     assert '"failures"' in support
-    assert "diagram" in (ROOT / "tests" / "lab" / "test_diagram.py").read_text()
+    assert "diagram" in (ROOT / "tests" / "verbs" / "test_inspect_and_diagram.py").read_text()

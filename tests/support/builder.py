@@ -1,13 +1,17 @@
-"""A lab for a test folder: the one that is up (`make validate`), or one built for the
-session and always taken down after it (`make test`, SWARMLAB_BUILD_LAB=1)."""
+"""A lab for a test folder: the one that is up (`make validate`), or, under `make test`
+(SWARMLAB_BUILD_LAB=1), one of the suite's own, built for the folder and always taken down
+after it. The suite's labs have their own names and LANs, so `make test` runs while a user's
+lab is up and never touches it."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import subprocess
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pytest
 import testinfra
@@ -17,6 +21,34 @@ from tests.support.hoststool import hosts_ok, run_hosts
 from tests.support.lab import Lab, inventory
 from tests.support.paths import PY, ROOT, lab_dir, lab_name
 from tests.support.pulumi import Pulumi
+from tools.lab import labs
+
+
+@dataclass(frozen=True)
+class TestLab:
+    """One of the suite's own labs."""
+
+    name: str
+    backend: str
+    stack: str
+    subnet: str
+    managers: int = 1
+    workers: int = 1
+
+    @property
+    def env(self) -> dict[str, str]:
+        # Its own state folder too: `make test` exports the default lab's.
+        return {"SWARMLAB_LAB": self.name, "SWARMLAB_SUBNET": self.subnet,
+                "SWARMLAB_LAB_DIR": str(labs.lab_dir(self.name))}
+
+
+ONEBOX = TestLab("tob", "onebox", "local", "192.168.78.0/24")
+# The VMs' LAN lives in user space, so it can be the seed's own.
+VM = TestLab("tvm", "vm", "vm", "192.168.1.0/24")
+SCALE = TestLab("tsc", "onebox", "scale", "192.168.79.0/24", managers=3, workers=3)
+HOSTS_TOOL = "hst"
+"""The hosts tool's own tests' lab (tests/hosts)."""
+ALL = (ONEBOX.name, VM.name, SCALE.name, HOSTS_TOOL)
 
 
 def pulumi() -> Pulumi:
@@ -40,19 +72,25 @@ def connect(lab_built_here: bool, timings: dict[str, float] | None = None) -> La
                timings=timings or {})
 
 
-def build(stack: str = "local") -> dict[str, float]:
+def build(test_lab: TestLab) -> dict[str, float]:
     """Hosts up, the working stack file, `pulumi up`; the seconds each took."""
     timings: dict[str, float] = {}
     start = time.monotonic()
-    hosts_ok("up", "--quiet")
+    restart_hosts(test_lab)
     timings["hosts up"] = time.monotonic() - start
-    subprocess.run([str(PY), "-m", "tools.lab", "--lab", lab_name(), "stack", "--stack", stack,
-                    "--backend", "onebox"], cwd=ROOT, env=lab_env(), check=True,
-                   capture_output=True)
+    subprocess.run([str(PY), "-m", "tools.lab", "--lab", test_lab.name, "stack", "--stack",
+                    test_lab.stack, "--backend", test_lab.backend], cwd=ROOT, env=lab_env(),
+                   check=True, capture_output=True)
     start = time.monotonic()
     pulumi().up()
     timings["pulumi up"] = time.monotonic() - start
     return timings
+
+
+def restart_hosts(test_lab: TestLab) -> None:
+    """`hosts up` again: daemons a test stopped start again (nothing else changes)."""
+    hosts_ok("up", "--quiet", "--backend", test_lab.backend, "--subnet", test_lab.subnet,
+             "--managers", str(test_lab.managers), "--workers", str(test_lab.workers))
 
 
 def teardown() -> None:
@@ -63,26 +101,50 @@ def teardown() -> None:
 
 
 @contextlib.contextmanager
-def lab_for_session(require_own: bool = False) -> Iterator[Lab]:
-    """The lab that is up, or (SWARMLAB_BUILD_LAB=1) one built here and taken down after.
-    `require_own`: the tests change the lab in ways a user's lab must not see (faults,
-    destroy): they run only on a lab built here."""
+def environment(values: dict[str, str]) -> Iterator[None]:
+    """These variables set for as long as a folder's lab lives (the suite runs one at a time)."""
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def require_backend(test_lab: TestLab) -> None:
+    if test_lab.backend == "vm" and shutil.which("qemu-system-x86_64") is None:
+        if os.environ.get("SWARMLAB_BUILD_LAB") == "1":
+            pytest.fail("qemu-system-x86_64 is missing: `make test` installs it "
+                        "(tools/toolchain/install-deps.sh)")
+        pytest.skip("QEMU cannot run here: qemu-system-x86_64 is not installed")
+
+
+@contextlib.contextmanager
+def lab_for_session(test_lab: TestLab = ONEBOX, require_own: bool = False) -> Iterator[Lab]:
+    """Under `make test`: `test_lab`, built here and taken down after. Otherwise the lab that
+    is up (SWARMLAB_LAB), unless `require_own`: tests that break or destroy a lab run only
+    on one of their own."""
     if os.geteuid() != 0:
         pytest.skip("lab tests need root (network namespaces, dockerd)")
-    build_here = os.environ.get("SWARMLAB_BUILD_LAB") == "1"
-    if is_built() and not (require_own and build_here):
+    if os.environ.get("SWARMLAB_BUILD_LAB") != "1":
         if require_own:
-            pytest.skip("these tests change or destroy the lab: they run only on a lab they "
-                        "build themselves (make test)")
+            pytest.skip("these tests break or destroy the lab they run on: they run only on "
+                        "a lab of their own (make test)")
+        if not is_built():
+            pytest.fail(f"no lab is up (lab {lab_name()}, {lab_dir()}): run `make lab` first, "
+                        "or `make test`, which builds its own")
         yield connect(False)
         return
-    if not build_here:
-        pytest.fail(f"no lab is up (lab {lab_name()}, {lab_dir()}): run `make lab` first, or "
-                    "`make test`, which builds its own")
-    if is_built():
-        teardown()
-    timings = build()
-    try:
-        yield connect(True, timings)
-    finally:
-        teardown()
+    require_backend(test_lab)
+    with environment(test_lab.env):
+        if is_built() or inventory():
+            teardown()
+        timings = build(test_lab)
+        try:
+            yield connect(True, timings)
+        finally:
+            teardown()

@@ -15,6 +15,15 @@ from modules.ssh import Target
 from tests.support.paths import lab_dir
 
 
+def doctor_checks() -> dict[str, dict[str, bool]]:
+    """Per host, which checks `python -m hosts doctor` passes (whatever the backend)."""
+    from tests.support.hoststool import run_hosts
+
+    results = json.loads(run_hosts("doctor", "--json").stdout)
+    return {r["host"]: {name: bool(c["ok"]) for name, c in r["checks"].items()}
+            for r in results if r["host"] != "(root namespace)"}
+
+
 def inventory(directory: Path | None = None) -> list[dict[str, Any]]:
     path = (directory or lab_dir()) / "inventory.json"
     return list(json.loads(path.read_text())) if path.exists() else []

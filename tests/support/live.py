@@ -47,3 +47,13 @@ def lab_works(lab: Lab) -> list[str]:
         if lab.host(name).run("docker exec web ping -c 1 -W 2 db").rc != 0:
             broken.append(f"{name}: web -> db")
     return broken
+
+
+def worker_label(lab: Lab) -> str:
+    """How messages name the worker: `worker (<its address>)`."""
+    return f"worker ({lab.address('worker')})"
+
+
+def nobody(lab: Lab) -> str:
+    """An address on the lab's LAN that no host has (the .99 of the manager's /24)."""
+    return lab.address("manager").rsplit(".", 1)[0] + ".99"

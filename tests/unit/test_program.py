@@ -22,7 +22,8 @@ HOSTS = [{"name": "manager", "address": "192.168.1.10", "role": "manager"},
 def local_spec(**changes: Any) -> LabSpec:
     config = yaml.safe_load((ROOT / "stacks" / "Pulumi.local.yaml").read_text())["config"]
     raw = {key.split(":", 1)[1]: value for key, value in config.items()}
-    return parse_spec({**raw, "hosts": HOSTS, **changes})
+    values = {**raw, "hosts": HOSTS, **changes}
+    return parse_spec({k: v for k, v in values.items() if v is not None})
 
 
 @pytest.fixture()

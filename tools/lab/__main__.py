@@ -5,12 +5,19 @@
     require   exit 1 with a message unless the lab is built
     inspect   the lab as it runs, read live from every host (--format table|json)
     diagram   draw the running lab: <out>.svg, .png and .mmd (Mermaid)
+    validate  run the checks the stack declares (swarmlab:validate); exits 0 all passed,
+              1 a check failed, 2 no checks declared, 3 warnings only (checks skipped)
+    matrix    who reaches whom on every network, by name and by address (<lab dir>/reachability.md)
+    exec      a command on lab hosts (--node all|NAME[,NAME]) or in a service's tasks (--service)
+    capture   packets on a host's interface for a few seconds: a pcap and a one-line summary
+    forget    after destroy: remove the lab's stack, working stack file and files
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,10 +26,17 @@ import graphviz
 
 from hosts.paths import private_dir
 from modules import outputs
-from tools.lab import diagram, inspect, labs, stackfile, summary
+from modules.checks import declared
+from modules.checks.run import run_checks, run_once
+from modules.spec.settings import default
+from modules.ssh import RemoteError
+from tools.lab import capture, diagram, execute, inspect, labs, matrix, spec, stackfile, summary
 
 
 def _pulumi(*args: str) -> subprocess.CompletedProcess[str]:
+    if shutil.which("pulumi") is None:
+        raise ValueError('pulumi is not on PATH: run `make tools`, then `eval "$(make -s env)"` '
+                         "to run this tool directly")
     return subprocess.run(["pulumi", "--cwd", str(labs.ROOT), "--non-interactive", *args],
                           capture_output=True, text=True, check=False)
 
@@ -67,6 +81,13 @@ def cmd_require(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_subnet(args: argparse.Namespace) -> int:
+    """The LAN a stack asks for (its lanSubnet), which the hosts tool builds."""
+    settings = stackfile.settings(args.stack, labs.lab_dir())
+    print(settings.get("swarmlab:lanSubnet", default("lanSubnet")))
+    return 0
+
+
 def cmd_inspect(args: argparse.Namespace) -> int:
     if cmd_require(args) != 0:
         return 1
@@ -88,6 +109,89 @@ def cmd_diagram(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_validate(args: argparse.Namespace) -> int:
+    """The stack's declared checks, from the committed stack file as it is now (an edited
+    check counts without a `make up`)."""
+    try:
+        if cmd_require(args) != 0:
+            return declared.A_CHECK_FAILED
+        stackfile.write(args.lab, args.stack, labs.lab_dir())
+        lab_spec = spec.lab_spec(args.lab, checks_file=args.checks)
+    except ValueError as err:
+        print(f"[validate] {err}", file=sys.stderr)
+        return declared.A_CHECK_FAILED
+    checks = declared.declared_checks(lab_spec)
+    if not checks:
+        print(f"[validate] no checks declared ({args.checks or f'stacks/Pulumi.{args.stack}.yaml'}"
+              ": swarmlab:validate)")
+        return declared.NO_CHECKS
+    results = run_checks(spec.targets(lab_spec), checks)
+    for result in results:
+        print(result.line())
+    print(f"[validate] {declared.tally(results)}")
+    return declared.exit_code(results)
+
+
+def cmd_matrix(args: argparse.Namespace) -> int:
+    if cmd_require(args) != 0:
+        return 1
+    targets = spec.targets(spec.lab_spec(args.lab))
+    text = matrix.build(args.lab, inspect.gather(args.lab), lambda c: run_once(targets, c))
+    out = labs.lab_dir() / "reachability.md"
+    out.write_text(text)
+    print(text, end="")
+    print(f"[matrix] written to {out}", file=sys.stderr)
+    return 0
+
+
+def cmd_exec(args: argparse.Namespace) -> int:
+    if cmd_require(args) != 0:
+        return 1
+    lab_spec = spec.lab_spec(args.lab)
+    targets = spec.targets(lab_spec)
+    if args.service:
+        found = execute.in_service(targets, execute.check_service(lab_spec, args.service),
+                                   args.cmd)
+    else:
+        found = execute.on_hosts(targets, execute.choose_nodes(lab_spec, args.node), args.cmd)
+    for outcome in found:
+        print(outcome.render())
+    return 0 if all(o.exit_status == 0 for o in found) else 1
+
+
+def cmd_capture(args: argparse.Namespace) -> int:
+    if cmd_require(args) != 0:
+        return 1
+    targets = spec.targets(spec.lab_spec(args.lab))
+    req = capture.request(args.node, args.iface, args.duration, args.filter, list(targets))
+    print(f"[capture] {req.node} {req.iface} for {req.seconds}s ...", file=sys.stderr)
+    try:
+        pcap = capture.take(targets[req.node], req)
+    except RemoteError as err:
+        print(f"[capture] {err}", file=sys.stderr)
+        return 1
+    path = capture.save(pcap, labs.lab_dir(), req)
+    print(capture.summary(req, capture.count(pcap), path))
+    return 0
+
+
+def cmd_forget(args: argparse.Namespace) -> int:
+    """The lab's Pulumi stack, its working stack file and its own files, once its hosts are
+    down (what other labs share stays: state, working stack files, the suite's reports)."""
+    lab_dir = labs.lab_dir()
+    if (lab_dir / "inventory.json").is_file():
+        print(f"[lab] lab {args.lab}'s hosts are still up: run `make destroy LAB={args.lab}`",
+              file=sys.stderr)
+        return 1
+    proc = _pulumi("stack", "rm", "--yes", "--stack", args.lab)
+    if proc.returncode != 0 and "no stack named" not in proc.stderr:
+        print(f"[lab] pulumi stack rm {args.lab}: {proc.stderr.strip()}", file=sys.stderr)
+        return 1
+    labs.stack_file(args.lab).unlink(missing_ok=True)
+    labs.remove_lab_files(args.lab)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.lab", description=__doc__.splitlines()[0])
     parser.add_argument("--lab", default=labs.lab_name(), type=labs.check_name)
@@ -97,16 +201,35 @@ def main(argv: list[str] | None = None) -> int:
     p_stack.add_argument("--backend", required=True)
     sub.add_parser("summary", help="the lab's summary")
     sub.add_parser("require", help="fail unless the lab is built")
+    p_subnet = sub.add_parser("subnet", help="the LAN a stack asks for")
+    p_subnet.add_argument("--stack", required=True)
     p_inspect = sub.add_parser("inspect", help="the lab as it runs (docs/inspect.md)")
     p_inspect.add_argument("--format", choices=("table", "json"), default="table")
     p_diagram = sub.add_parser("diagram", help="draw the running lab")
     p_diagram.add_argument("--out", type=Path, default=None,
                            help="output path without extension (default: <lab dir>/diagram)")
+    p_validate = sub.add_parser("validate", help="run the stack's declared checks")
+    p_validate.add_argument("--stack", required=True)
+    p_validate.add_argument("--checks", type=Path, default=None,
+                            help="a YAML list of checks to run instead of the stack's")
+    sub.add_parser("matrix", help="who reaches whom, by name and by address")
+    p_exec = sub.add_parser("exec", help="a command on lab hosts or in a service's tasks")
+    p_exec.add_argument("--node", default="all")
+    p_exec.add_argument("--service", default="")
+    p_exec.add_argument("--cmd", required=True)
+    p_capture = sub.add_parser("capture", help="a pcap of a host's interface")
+    p_capture.add_argument("--node", required=True)
+    p_capture.add_argument("--iface", default="eth1")
+    p_capture.add_argument("--duration", type=int, default=5)
+    p_capture.add_argument("--filter", default="")
+    sub.add_parser("forget", help="after destroy: the lab's stack and files")
     args = parser.parse_args(argv)
     if args.verb == "diagram" and args.out is None:
         args.out = labs.lab_dir() / "diagram"
-    verbs = {"stack": cmd_stack, "summary": cmd_summary, "require": cmd_require,
-             "inspect": cmd_inspect, "diagram": cmd_diagram}
+    verbs = {"stack": cmd_stack, "summary": cmd_summary, "require": cmd_require, "subnet": cmd_subnet,
+             "inspect": cmd_inspect, "diagram": cmd_diagram, "validate": cmd_validate,
+             "matrix": cmd_matrix, "exec": cmd_exec, "capture": cmd_capture,
+             "forget": cmd_forget}
     try:
         return int(verbs[args.verb](args))
     except ValueError as err:

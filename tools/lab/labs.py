@@ -5,6 +5,7 @@ file lives in `.lab/stacks/` (Pulumi.yaml's stackConfigDir) and its state in `.l
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 from hosts.paths import REPO_ROOT, lab_dir
@@ -14,9 +15,12 @@ from hosts.topology import check_lab_name as check_name
 ROOT = REPO_ROOT
 STATE_ROOT = ROOT / ".lab"
 STACKS_DIR = STATE_ROOT / "stacks"
+# In the default lab's folder (.lab), what is not that lab's own: every lab's state and
+# working stack files, the other labs, the suite's reports, the engine's home, bench runs.
+SHARED = frozenset({"state", "stacks", "labs", "failures", "pulumi-home", "report.xml", "bench"})
 
 __all__ = ["DEFAULT_LAB", "ROOT", "STACKS_DIR", "STATE_ROOT", "check_name", "lab_dir", "lab_name",
-           "stack_file", "template"]
+           "remove_lab_files", "stack_file", "template"]
 
 
 def lab_name() -> str:
@@ -29,3 +33,18 @@ def stack_file(name: str) -> Path:
 
 def template(stack: str) -> Path:
     return ROOT / "stacks" / f"Pulumi.{stack}.yaml"
+
+
+def remove_lab_files(name: str) -> None:
+    """A lab's own folder: all of it for a named lab, the default lab's part of `.lab`."""
+    folder = lab_dir(name)
+    if name != DEFAULT_LAB:
+        shutil.rmtree(folder, ignore_errors=True)
+        return
+    for path in folder.iterdir() if folder.is_dir() else ():
+        if path.name in SHARED:
+            continue
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink()

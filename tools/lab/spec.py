@@ -3,6 +3,7 @@ file, checked exactly as the program checks it) and an SSH target per host."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -23,8 +24,13 @@ def settings(lab: str) -> dict[str, Any]:
             if key.startswith("swarmlab:")}
 
 
-def lab_spec(lab: str) -> LabSpec:
-    return load(settings(lab), labs.ROOT)
+def lab_spec(lab: str, checks_file: Path | None = None) -> LabSpec:
+    """The lab's LabSpec; with `checks_file` (a YAML list), its checks in place of the
+    stack's swarmlab:validate, checked the same way."""
+    values = settings(lab)
+    if checks_file is not None:
+        values["validate"] = yaml.safe_load(checks_file.read_text())
+    return load(values, labs.ROOT)
 
 
 def targets(spec: LabSpec) -> dict[str, Target]:

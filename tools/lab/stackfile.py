@@ -15,7 +15,8 @@ from typing import Any
 
 import yaml
 
-from hosts.paths import private_dir
+from hosts.inventory import read_net
+from hosts.paths import LabPaths, private_dir
 from tools.lab.labs import ROOT, STACKS_DIR, stack_file, template
 
 
@@ -32,10 +33,26 @@ def settings(stack: str, lab_dir: Path, extra: dict[str, Any] | None = None) -> 
     config: dict[str, Any] = dict((yaml.safe_load(source.read_text()) or {}).get("config") or {})
     if "swarmlab:hosts" not in config:
         config.setdefault("swarmlab:hostsFile", _relative(lab_dir / "hosts.json"))
+        _same_lan(config, lab_dir, stack)
     config.setdefault("swarmlab:sshKeyFile", _relative(lab_dir / "id_ed25519"))
     config.setdefault("swarmlab:sshKnownHostsFile", _relative(lab_dir / "known_hosts"))
     config.update(extra or {})
     return config
+
+
+def _same_lan(config: dict[str, Any], lab_dir: Path, stack: str) -> None:
+    """The hosts tool's hosts sit on the LAN it made them on: the stack says that LAN (a
+    stack that names none gets it; one that names another is refused, as its hosts would
+    be outside it)."""
+    recorded = read_net(LabPaths(lab_dir))
+    if recorded is None:
+        return
+    made_on = str(recorded[0].subnet)
+    asked = config.setdefault("swarmlab:lanSubnet", made_on)
+    if asked != made_on:
+        raise ValueError(f"stacks/Pulumi.{stack}.yaml: swarmlab:lanSubnet is {asked}, but lab "
+                         f"{recorded[0].name}'s hosts were made on {made_on}: take them down "
+                         "(make hosts-down) and make them again (make lab)")
 
 
 def passphrase(lab_dir: Path) -> Path:

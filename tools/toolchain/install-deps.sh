@@ -1,31 +1,46 @@
 #!/usr/bin/env bash
-# System packages and the project virtualenv. Idempotent, and quiet when all is there.
+# System packages and the project virtualenv. Idempotent, and silent when all is there;
+# what it says goes to stderr, so `make -s inspect FORMAT=json` prints only JSON on stdout
+# even on a fresh clone.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
+say() { echo "[deps] $*" >&2; }
 
-# docker.io: dockerd for the one-box hosts (run only inside their namespaces) and the
-# docker CLI; busybox-static: the lab image; openssh: each host's sshd and the client.
-packages=(docker.io busybox-static openssh-server openssh-client iproute2 iptables
-          graphviz vagrant shellcheck)
+# busybox-static: the lab image; openssh: each one-box host's sshd and the client;
+# tcpdump: `make capture`; graphviz: `make diagram`; qemu, vde2, debootstrap: the vm
+# backend (its image is built from Debian packages, its LAN is a user-space switch).
+packages=(busybox-static openssh-server openssh-client iproute2 iptables tcpdump graphviz
+          shellcheck qemu-system-x86 qemu-utils vde2 debootstrap)
+# The one-box hosts run dockerd, containerd and the docker CLI (each lab dockerd with its
+# own containerd, never a daemon the machine already runs). Binaries already on PATH
+# (Docker CE on a CI runner) are used as they are: installing docker.io beside them would
+# conflict.
+if ! { command -v dockerd && command -v containerd && command -v docker; } >/dev/null; then
+  packages+=(docker.io)
+fi
+# `vagrant validate` checks the Vagrantfile; Ubuntu 24.04 no longer packages vagrant.
+if apt-cache policy vagrant 2>/dev/null | grep -q "Candidate: [0-9]"; then
+  packages+=(vagrant)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
-  echo "[deps] apt-get install ${missing[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  say "apt-get install ${missing[*]}"
+  apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
 
 venv="$root/.venv"
 stamp="$venv/.requirements.sha256"
 want=$(sha256sum "$root/requirements.txt" | cut -d' ' -f1)
 if [ ! -x "$venv/bin/python" ]; then
-  echo "[deps] creating $venv"
-  python3 -m venv "$venv"
+  say "creating $venv"
+  python3 -m venv "$venv" >&2
 fi
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  echo "[deps] pip install -r requirements.txt"
-  "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$root/requirements.txt"
+  say "pip install -r requirements.txt"
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$root/requirements.txt" >&2
   echo "$want" >"$stamp"
 fi

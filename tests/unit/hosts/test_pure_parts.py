@@ -110,7 +110,7 @@ def test_client_files_name_every_host_by_name_and_address(tmp_path: Path) -> Non
         "worker,192.168.1.11 ssh-ed25519 AAAAkeyworker",
     ]
     config = sshfiles.render_ssh_config(lab, hosts)
-    assert "Host worker 192.168.1.11\n    HostName 192.168.1.11\n    User root" in config
+    assert "Host worker 192.168.1.11\n    HostName 192.168.1.11\n    Port 22\n    User root" in config
     assert "StrictHostKeyChecking yes" in config and "BatchMode yes" in config
     # ssh's control sockets: in the lab's own 0700 directory, never a shared /tmp path.
     assert f"ControlPath {lab.ssh_control_dir}/%C" in config

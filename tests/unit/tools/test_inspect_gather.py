@@ -14,7 +14,7 @@ import pytest
 
 from modules.docker.engine import Response
 from modules.ssh import RemoteError, Target
-from tools.lab import inspect, labs, spec
+from tools.lab import inspect, spec
 
 OK = 200
 

@@ -12,15 +12,16 @@ import pytest
 from tests.support.env import lab_env
 from tests.support.paths import PY, ROOT, lab_dir, lab_name
 
-pytestmark = pytest.mark.lab
+pytestmark = [pytest.mark.lab, pytest.mark.verbs]
 
 
 @pytest.fixture(scope="module")
 def doc(lab):
-    out = subprocess.run([str(PY), "-m", "tools.lab", "--lab", lab_name(), "inspect", "--format",
-                          "json"], cwd=ROOT, env=lab_env(), capture_output=True, text=True,
+    """What `make -s inspect FORMAT=json` prints: the document and nothing else."""
+    out = subprocess.run(["make", "-s", "--no-print-directory", "-C", str(ROOT), "inspect",
+                          "FORMAT=json", f"LAB={lab_name()}"], capture_output=True, text=True,
                          check=True).stdout
-    return json.loads(out)  # stdout holds the document and nothing else
+    return json.loads(out)
 
 
 def test_the_document_has_its_documented_shape(doc):

@@ -1,0 +1,23 @@
+"""bench/results.md in sections: `make bench` and each loop rewrite only their own, so one
+file holds every measurement and none overwrites another's."""
+
+from __future__ import annotations
+
+import re
+
+from bench.lab import ROOT
+
+RESULTS = ROOT / "bench" / "results.md"
+TITLE = "# swarmlab measurements\n"
+
+
+def write_section(heading: str, body: str) -> None:
+    """Replace (or add) the section `## <heading>` of bench/results.md."""
+    text = RESULTS.read_text() if RESULTS.exists() else TITLE
+    if not text.startswith(TITLE):
+        text = TITLE
+    section = f"## {heading}\n\n{body.rstrip()}\n"
+    pattern = re.compile(rf"^## {re.escape(heading)}\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
+    text = pattern.sub(lambda _: section + "\n", text) if pattern.search(text) else \
+        text.rstrip() + "\n\n" + section
+    RESULTS.write_text(text.rstrip() + "\n")
