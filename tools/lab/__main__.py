@@ -64,10 +64,15 @@ def _outputs(lab: str) -> outputs.LabOutputs | None:
         return None
 
 
+def _make_lab(lab: str) -> str:
+    """The command that builds this lab, as the user would type it."""
+    return "make lab" if lab == labs.DEFAULT_LAB else f"make lab LAB={lab}"
+
+
 def cmd_summary(args: argparse.Namespace) -> int:
     found = _outputs(args.lab)
     if found is None:
-        print(f"[lab] lab {args.lab} is not built: run `make lab`", file=sys.stderr)
+        print(f"[lab] lab {args.lab} is not built: run `{_make_lab(args.lab)}`", file=sys.stderr)
         return 1
     print(summary.render(found))
     return 0
@@ -76,7 +81,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
 def cmd_require(args: argparse.Namespace) -> int:
     if _outputs(args.lab) is None:
         print(f"[lab] no lab is up: lab {args.lab} ({labs.lab_dir()}) has no built stack; "
-              "run `make lab` first", file=sys.stderr)
+              f"run `{_make_lab(args.lab)}` first", file=sys.stderr)
         return 1
     return 0
 
