@@ -29,7 +29,8 @@ export SWARMLAB_LAB := $(LAB)
 export SWARMLAB_LAB_DIR := $(LAB_DIR)
 export PULUMI_HOME := $(ROOT)/.lab/pulumi-home
 export PULUMI_BACKEND_URL := file://$(ROOT)/.lab/state
-export PULUMI_CONFIG_PASSPHRASE_FILE ?= $(LAB_DIR)/passphrase
+# Always the lab's own file, even under a make of another lab (`make test` runs its labs so).
+export PULUMI_CONFIG_PASSPHRASE_FILE := $(LAB_DIR)/passphrase
 export PULUMI_SKIP_UPDATE_CHECK := true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION := true
 export PULUMI_SKIP_CONFIRMATIONS := true

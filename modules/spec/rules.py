@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 class ConfigError(ValueError):
@@ -78,26 +81,25 @@ def keys(key: str, obj: Any, required: tuple[str, ...], optional: tuple[str, ...
     return obj
 
 
-def ipv4(key: str, value: Any) -> ipaddress.IPv4Address:
-    allowed = "an IPv4 address such as 192.168.1.10"
+def _address(key: str, value: Any, pattern: str, parse: Callable[[str], T], allowed: str) -> T:
+    """A string of the pattern's characters that `ipaddress` accepts as a whole."""
     value = expect(key, value, str, allowed)
     try:
-        if not re.fullmatch(r"[0-9.]{7,15}", value):
+        if not re.fullmatch(pattern, value):
             raise ValueError
-        return ipaddress.IPv4Address(value)
+        return parse(value)
     except ValueError:
         raise err(key, value, allowed) from None
+
+
+def ipv4(key: str, value: Any) -> ipaddress.IPv4Address:
+    return _address(key, value, r"[0-9.]{7,15}", ipaddress.IPv4Address,
+                    "an IPv4 address such as 192.168.1.10")
 
 
 def network(key: str, value: Any) -> ipaddress.IPv4Network:
-    allowed = "an IPv4 network in CIDR form such as 192.168.1.0/24"
-    value = expect(key, value, str, allowed)
-    try:
-        if not re.fullmatch(r"[0-9.]{7,15}/[0-9]{1,2}", value):
-            raise ValueError
-        return ipaddress.IPv4Network(value)
-    except ValueError:
-        raise err(key, value, allowed) from None
+    return _address(key, value, r"[0-9.]{7,15}/[0-9]{1,2}", ipaddress.IPv4Network,
+                    "an IPv4 network in CIDR form such as 192.168.1.0/24")
 
 
 def image(key: str, value: Any) -> str:

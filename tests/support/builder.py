@@ -78,9 +78,12 @@ def build(test_lab: TestLab) -> dict[str, float]:
     start = time.monotonic()
     restart_hosts(test_lab)
     timings["hosts up"] = time.monotonic() - start
-    subprocess.run([str(PY), "-m", "tools.lab", "--lab", test_lab.name, "stack", "--stack",
-                    test_lab.stack, "--backend", test_lab.backend], cwd=ROOT, env=lab_env(),
-                   check=True, capture_output=True)
+    made = subprocess.run([str(PY), "-m", "tools.lab", "--lab", test_lab.name, "stack",
+                           "--stack", test_lab.stack, "--backend", test_lab.backend], cwd=ROOT,
+                          env=lab_env(), capture_output=True, text=True, check=False)
+    if made.returncode != 0:
+        raise AssertionError(f"the working stack file of lab {test_lab.name} was not made:\n"
+                             f"{made.stdout}{made.stderr}")
     start = time.monotonic()
     pulumi().up()
     timings["pulumi up"] = time.monotonic() - start
