@@ -31,6 +31,9 @@ export PULUMI_HOME := $(ROOT)/.lab/pulumi-home
 export PULUMI_BACKEND_URL := file://$(ROOT)/.lab/state
 # Always the lab's own file, even under a make of another lab (`make test` runs its labs so).
 export PULUMI_CONFIG_PASSPHRASE_FILE := $(LAB_DIR)/passphrase
+# A plain `pulumi up` after `eval "$(make -s env)"` acts on this lab's stack, whichever stack
+# another lab selected last.
+export PULUMI_STACK := $(LAB)
 export PULUMI_SKIP_UPDATE_CHECK := true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION := true
 export PULUMI_SKIP_CONFIRMATIONS := true
@@ -173,7 +176,7 @@ env:
 	@echo 'export PATH="$(PATH)"'
 	@echo 'export SWARMLAB_ROOT="$(SWARMLAB_ROOT)" SWARMLAB_LAB="$(LAB)" SWARMLAB_LAB_DIR="$(LAB_DIR)"'
 	@echo 'export PULUMI_HOME="$(PULUMI_HOME)" PULUMI_BACKEND_URL="$(PULUMI_BACKEND_URL)"'
-	@echo 'export PULUMI_CONFIG_PASSPHRASE_FILE="$(PULUMI_CONFIG_PASSPHRASE_FILE)"'
+	@echo 'export PULUMI_CONFIG_PASSPHRASE_FILE="$(PULUMI_CONFIG_PASSPHRASE_FILE)" PULUMI_STACK="$(PULUMI_STACK)"'
 	@echo 'export PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true PULUMI_PARALLEL=$(PULUMI_PARALLEL)'
 	@echo 'export SWARMLAB_PULUMI_VERSION=$(PULUMI_VERSION)'
 

@@ -1,7 +1,7 @@
 """The checks a lab promises by its spec: what `pulumi up` proves, from inside the lab,
 before it returns (the readiness gate), and what `make validate` tries first.
 
-- every service has its tasks running;
+- every host's dockerd is in the swarm, and every service has its tasks running;
 - on every swarm network, each pair of services reach each other by name (`tasks.<name>`:
   with VIPs a ping to the service name is answered in the caller's own namespace, moby#33770,
   so only the tasks' own addresses prove the network);
@@ -19,7 +19,8 @@ from modules.spec import LabSpec, content
 
 def service_checks(spec: LabSpec) -> list[Check]:
     live = [s for s in spec.services if s.replicas > 0]
-    checks = [Check("tasks", Source("host", spec.leader.name, spec.leader.name), target=s.name,
+    checks = [Check("swarm", Source("host", h.name, h.name)) for h in spec.hosts]
+    checks += [Check("tasks", Source("host", spec.leader.name, spec.leader.name), target=s.name,
                     count=s.replicas) for s in live]
     encrypted = {o.name for o in spec.overlays if o.encrypted}
     for net in spec.swarm_networks:

@@ -1,12 +1,14 @@
 """A check: from where (a service's task, a container, a host), what (ping, dns, http, tcp,
-udp, tasks, containers), to which name or address, and what must happen."""
+udp, swarm, tasks, containers), to which name or address, and what must happen."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-KINDS = ("ping", "dns", "http", "tcp", "udp", "tasks", "containers")
+KINDS = ("ping", "dns", "http", "tcp", "udp", "swarm", "tasks", "containers")
+INVENTORY = ("swarm", "tasks", "containers")
+"""Kinds that only list what runs: answered at once, whether the lab works or not."""
 SOURCES = ("service", "container", "host")
 
 
@@ -53,6 +55,7 @@ class Check:
             "http": f"HTTP GET http://{self.target}:{self.port}/",
             "tcp": f"TCP connect {self.target}:{self.port}",
             "udp": f"a socket bound on {self.target} port {self.port}/udp",
+            "swarm": "its dockerd is in the swarm (active)",
             "tasks": f"{self.count} running task(s) of service {self.target}",
             "containers": f"containers {self.target} running",
         }[self.kind]

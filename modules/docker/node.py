@@ -40,14 +40,6 @@ def stale(manager: Target, hostname: str, address: str, keep_id: str) -> list[st
             and (node["Status"]["State"] == "down" or node["Status"].get("Addr") == address)]
 
 
-def wait_down(manager: Target, node_id: str, timeout: float = 30) -> None:
-    """Wait, bounded, until the manager marks a node down (or has forgotten it)."""
-    for _ in polls(timeout):
-        node = node_inspect(manager, node_id)
-        if node is None or node["Status"]["State"] == "down":
-            return
-
-
 def rm(manager: Target, node_id: str) -> None:
     try:
         retry(lambda: docker(manager, ["node", "rm", "--force", "--", node_id]))

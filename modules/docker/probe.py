@@ -101,6 +101,8 @@ def host_command(probe: Probe) -> str:
     """The command for a probe that runs on the host itself."""
     if probe.kind == "udp":
         return f"ss -Hlun {shlex.quote(f'sport = :{probe.port}')} | grep -q ."
+    if probe.kind == "swarm":
+        return 'test "$(docker info --format "{{.Swarm.LocalNodeState}}")" = active'
     if probe.kind == "tasks":
         # $SERVICES: `docker service ls`, listed once for all the script's probes.
         wanted = f"{probe.target} {int(probe.count)}/{int(probe.count)}"
@@ -133,7 +135,7 @@ def limit(probe: Probe) -> int:
 def _from_source(probe: Probe) -> str:
     source = probe.source
     bounded = f"timeout -k {GRACE} {limit(probe)}"
-    if probe.kind in ("udp", "tasks", "containers"):
+    if probe.kind in ("udp", "swarm", "tasks", "containers"):
         return host_command(probe)
     if source.kind == "host":
         return f"{bounded} {host_command(probe)}"

@@ -5,6 +5,8 @@ Every `pulumi up` refreshes first (Pulumi.yaml: refresh: always), and this resou
 tries the checks once: when one fails, the read reports the lab as not ready, the diff
 shows it, and the update waits (bounded) for the lab to work again. So a plain `pulumi up`
 after drift both repairs the lab and proves it, and a healthy lab costs one round of probes.
+The read lists what runs first (tasks, containers): when something is missing, the lab is
+not ready, and the network probes, which would each wait out their timeout, are not tried.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, ResourceProvider, UpdateResult
 
 from modules.checks.gate import failures, gate, names_lost
-from modules.checks.model import Check, Result
+from modules.checks.model import INVENTORY, Check, Result
 from modules.docker import container
 from modules.providers.base import LabResource, diff
 from modules.ssh import RemoteError, Target
@@ -56,7 +58,10 @@ class ReadinessProvider(ResourceProvider):
         return CreateResult("readiness", self._wait(props))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        results, failed = _run(props, 0)
+        listed = [alts for alts in props["checks"] if alts[0]["kind"] in INVENTORY]
+        results, failed = _run({**props, "checks": listed}, 0)
+        if not failed:
+            results, failed = _run(props, 0)
         # Dynamic providers diff against the old outputs, which carry the inputs too: both say
         # what was found, so a lab that does not work shows as a change `up` then waits out.
         found = {"ready": not failed}

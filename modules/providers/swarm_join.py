@@ -77,14 +77,14 @@ class SwarmJoinProvider(ResourceProvider):
         outs = self._outs(props, target, manager)
         node.wait_gossip(manager, target)
         # A node that left (drift) and joined again is a new node; its old entry stays in
-        # `docker node ls` (first "Ready" until the manager notices, then "Down"). Drained at
-        # once, so that no task goes to it, and removed once the manager marks it down.
+        # `docker node ls` ("Ready" until the manager's heartbeat notices, then "Down"). Drained
+        # at once, so that no task goes to it, and removed by force after the activation:
+        # nothing answers for that ID any more, so waiting for "Down" would only cost time.
         stale = node.stale(manager, outs["hostname"], props["advertise_addr"], outs["node_id"])
         for old in stale:
             node.set_availability(manager, old, "drain")
         self._activate(manager, outs["node_id"], outs["hostname"])
         for old in stale:
-            node.wait_down(manager, old)
             node.rm(manager, old)
         return CreateResult(outs["node_id"], outs)
 

@@ -66,3 +66,31 @@ def test_a_source_without_ping_lets_the_other_side_of_the_pair_try(monkeypatch):
     FakeHosts(handle).install(monkeypatch)
     results = gate({"manager": MANAGER, "worker": TARGET}, [[first, other]], timeout=0)
     assert [(r.check.source.name, r.outcome) for r in results] == [("web", "reached")]
+
+
+def test_every_host_must_be_in_the_swarm_and_its_probe_says_so(tmp_path):
+    spec = local_spec(validate=None)
+    swarm = [c for c in builtin.service_checks(spec) if c.kind == "swarm"]
+    assert [c.source.host for c in swarm] == [h.name for h in spec.hosts]
+    script = probe.script([(0, swarm[0])])
+    for state, code in (("active", 0), ("inactive", 1), ("pending", 1)):
+        fake = tmp_path / "docker"
+        fake.write_text(f"#!/bin/sh\necho {state}\n")
+        fake.chmod(0o755)
+        out = subprocess.run(["sh", "-c", script], capture_output=True, text=True,
+                             env={"PATH": f"{tmp_path}:/usr/bin:/bin"}).stdout
+        assert probe.parse(out)[0][0] == code, state
+
+
+def test_the_gates_read_tries_no_network_probe_while_something_is_missing(monkeypatch):
+    from modules.providers.readiness import ReadinessProvider
+
+    checks = [[Check("swarm", Source("host", "worker", "worker")).as_dict()],
+              [Check("ping", APP, target="tasks.web").as_dict()]]
+    props = {"targets": {"manager": MANAGER.as_dict(), "worker": TARGET.as_dict()},
+             "checks": checks, "timeout": 60, "ready": True}
+    fake = FakeHosts(lambda host, command, stdin: (0, "PROBE 0 1 ", ""))
+    fake.install(monkeypatch)
+    found = ReadinessProvider().read("readiness", props)
+    assert found.outs["ready"] is False
+    assert [host for host, _ in fake.commands] == ["worker"], "a network probe was tried"
