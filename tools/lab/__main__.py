@@ -27,7 +27,7 @@ import graphviz
 from hosts.paths import private_dir
 from modules import outputs
 from modules.checks import declared
-from modules.checks.run import run_checks, run_once
+from modules.checks.run import run_checks
 from modules.spec.settings import default
 from modules.ssh import RemoteError
 from tools.lab import capture, diagram, execute, inspect, labs, matrix, spec, stackfile, summary
@@ -141,7 +141,7 @@ def cmd_matrix(args: argparse.Namespace) -> int:
     if cmd_require(args) != 0:
         return 1
     targets = spec.targets(spec.lab_spec(args.lab))
-    text = matrix.build(args.lab, inspect.gather(args.lab), lambda c: run_once(targets, c))
+    text = matrix.build(args.lab, inspect.gather(args.lab), lambda c: run_checks(targets, c))
     out = labs.lab_dir() / "reachability.md"
     out.write_text(text)
     print(text, end="")
