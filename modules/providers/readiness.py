@@ -5,8 +5,9 @@ Every `pulumi up` refreshes first (Pulumi.yaml: refresh: always), and this resou
 tries the checks once: when one fails, the read reports the lab as not ready, the diff
 shows it, and the update waits (bounded) for the lab to work again. So a plain `pulumi up`
 after drift both repairs the lab and proves it, and a healthy lab costs one round of probes.
-The read lists what runs first (tasks, containers): when something is missing, the lab is
-not ready, and the network probes, which would each wait out their timeout, are not tried.
+The read lists what runs first (each host in the swarm, tasks, containers): when something
+is missing, the lab is not ready, and the network probes (each would wait out its timeout)
+are not tried.
 """
 
 from __future__ import annotations
