@@ -28,14 +28,7 @@ def lab_dir() -> Path:
 @functools.cache
 def env() -> dict[str, str]:
     """os.environ with `make env LAB=bench`'s settings (tools on PATH, state, passphrase)."""
-    out = subprocess.run(["make", "-s", "--no-print-directory", "-C", str(ROOT), "env",
-                          f"LAB={NAME}"], capture_output=True, text=True, check=True).stdout
-    found = dict(os.environ, SWARMLAB_SUBNET=SUBNET)
-    for line in out.splitlines():
-        for assignment in line.removeprefix("export ").split(" "):
-            key, _, value = assignment.partition("=")
-            found[key] = value.strip('"')
-    return found
+    return {**os.environ, "SWARMLAB_SUBNET": SUBNET, **labs.make_env(NAME)}
 
 
 def sh(cmd: list[str], check: bool = True) -> tuple[float, subprocess.CompletedProcess[str]]:

@@ -111,7 +111,7 @@ class VmPaths:
 
 @dataclass(frozen=True)
 class LanPaths:
-    """The vde_switch that is the lab LAN 192.168.1.0/24 between the VMs."""
+    """The vde_switch that is the lab LAN between the VMs."""
 
     dir: Path
 

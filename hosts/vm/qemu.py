@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import time
 
 from hosts import procs
 from hosts.commands import CommandError, run
@@ -139,13 +138,3 @@ def stop_all(vms: list[VmPaths], timeout: float = POWERDOWN_TIMEOUT) -> dict[str
         ended[name] = "killed" if pid in left else "powered off"
     procs.stop(left, 5.0)
     return ended
-
-
-def wait_started(vm: VmPaths, timeout: float = 5.0) -> bool:
-    """QMP answers "running" (the guest CPU runs)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if qmp.status(vm.qmp_socket) == "running":
-            return True
-        time.sleep(0.1)
-    return False

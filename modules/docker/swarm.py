@@ -59,10 +59,6 @@ class SwarmSettings:
     autolock: bool = False
     cert_expiry: str = ""
 
-    @property
-    def non_default(self) -> bool:
-        return self.autolock or bool(self.cert_expiry)
-
 
 def update(target: Target, settings: SwarmSettings) -> None:
     args = ["swarm", "update", f"--autolock={'true' if settings.autolock else 'false'}"]

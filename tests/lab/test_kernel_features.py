@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 import re
 import threading
-import time
 
 import pytest
 
+from modules.ssh.waiting import polls
 from tools.lab import capture
 
 pytestmark = pytest.mark.lab
@@ -49,6 +49,11 @@ def _esp_packets(lab, host: str) -> dict[str, int]:
     return found
 
 
+def _packet_sockets(lab, host: str) -> int:
+    """Open packet sockets in the host's network namespace (one per running tcpdump)."""
+    return len(lab.host(host).check_output("cat /proc/net/packet").splitlines())
+
+
 def _ping_while_capturing(lab, client_host: str, client: str, name: str, capture_host: str):
     """Ping `name` from the client task while capturing on the capture host's eth1; the
     capture's packet counts by kind."""
@@ -56,8 +61,14 @@ def _ping_while_capturing(lab, client_host: str, client: str, name: str, capture
     found: dict[str, bytes] = {}
     thread = threading.Thread(target=lambda: found.update(
         pcap=capture.take(lab.target(capture_host, command_timeout=60), req)))
+    before = _packet_sockets(lab, capture_host)
     thread.start()
-    time.sleep(3)  # tcpdump (over SSH, on an emulated CPU) listens before the first ping
+    # The first ping goes out only once tcpdump listens: its packet socket is open.
+    for _ in polls(30):
+        if _packet_sockets(lab, capture_host) > before:
+            break
+    else:
+        raise AssertionError(f"tcpdump on {capture_host} opened no packet socket within 30 s")
     out = lab.host(client_host).check_output(
         f"docker exec {client} ping -c {PINGS} -i 0.5 -W 2 {name}")
     thread.join()

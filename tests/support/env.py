@@ -5,21 +5,10 @@ from __future__ import annotations
 
 import functools
 import os
-import subprocess
 
-from tests.support.paths import ROOT
+from tools.lab import labs
 
-
-@functools.cache
-def _from_make(lab: str) -> dict[str, str]:
-    out = subprocess.run(["make", "-s", "--no-print-directory", "-C", str(ROOT), "env", f"LAB={lab}"],
-                         capture_output=True, text=True, check=True).stdout
-    found: dict[str, str] = {}
-    for line in out.splitlines():
-        for assignment in line.removeprefix("export ").split(" "):
-            key, _, value = assignment.partition("=")
-            found[key] = value.strip('"')
-    return found
+_from_make = functools.cache(labs.make_env)
 
 
 def lab_env(lab: str | None = None) -> dict[str, str]:

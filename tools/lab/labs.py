@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 from hosts.paths import REPO_ROOT, lab_dir
@@ -20,11 +21,24 @@ STACKS_DIR = STATE_ROOT / "stacks"
 SHARED = frozenset({"state", "stacks", "labs", "failures", "pulumi-home", "report.xml", "bench"})
 
 __all__ = ["DEFAULT_LAB", "ROOT", "STACKS_DIR", "STATE_ROOT", "check_name", "lab_dir", "lab_name",
-           "remove_lab_files", "stack_file", "template"]
+           "make_env", "remove_lab_files", "stack_file", "template"]
 
 
 def lab_name() -> str:
     return check_name(os.environ.get("SWARMLAB_LAB", "").strip() or DEFAULT_LAB)
+
+
+def make_env(name: str) -> dict[str, str]:
+    """What `make env LAB=<name>` exports (the pinned tools on PATH, the lab's state,
+    passphrase and stack), for the tests and the bench to run pulumi as make does."""
+    out = subprocess.run(["make", "-s", "--no-print-directory", "-C", str(ROOT), "env",
+                          f"LAB={name}"], capture_output=True, text=True, check=True).stdout
+    found: dict[str, str] = {}
+    for line in out.splitlines():
+        for assignment in line.removeprefix("export ").split(" "):
+            key, _, value = assignment.partition("=")
+            found[key] = value.strip('"')
+    return found
 
 
 def stack_file(name: str) -> Path:
