@@ -12,6 +12,7 @@ are not tried.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pulumi
@@ -26,17 +27,30 @@ from modules.ssh import RemoteError, Target
 INPUTS = ("targets", "checks", "timeout", "ready")
 
 
+HEAL_EVERY = 30.0
+"""Seconds between mends while the gate waits: Docker may drop a bridge's records again
+while the lab settles (a manager that was unlocked a moment ago)."""
+
+
 def _run(props: dict[str, Any], timeout: float, heal: bool = False
          ) -> tuple[list[Result], list[str]]:
     """The results, and the lines of those that fail. With `heal`, what Docker is known to
-    break and not mend by itself (lost DNS records of custom bridges) is mended first."""
+    break and not mend by itself (lost DNS records of custom bridges) is mended first, and
+    again every HEAL_EVERY seconds while checks still fail."""
     targets = {name: Target.from_dict(t) for name, t in props["targets"].items()}
     alternatives = [[Check.from_dict(c) for c in alts] for alts in props["checks"]]
-    if heal:
-        for host in sorted({r.check.source.host for r in gate(targets, alternatives, 0)
-                            if names_lost(r)}):
+    if not heal:
+        results = gate(targets, alternatives, timeout)
+        return results, [r.line() for r in failures(results)]
+    deadline = time.monotonic() + timeout
+    results = gate(targets, alternatives, 0)
+    while failures(results):
+        for host in sorted({r.check.source.host for r in results if names_lost(r)}):
             container.register_names_again(targets[host])
-    results = gate(targets, alternatives, timeout)
+        left = deadline - time.monotonic()
+        results = gate(targets, alternatives, max(0.0, min(left, HEAL_EVERY)))
+        if left <= HEAL_EVERY:
+            break
     return results, [r.line() for r in failures(results)]
 
 

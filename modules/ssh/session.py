@@ -13,8 +13,10 @@ error can be shown and logged as it is.
 from __future__ import annotations
 
 import json
+import math
 import os
 import select
+import shlex
 import threading
 import time
 from dataclasses import dataclass, field
@@ -156,6 +158,14 @@ def run(target: Target, command: str, *, stdin: str | bytes | None = None, check
     return Result(status, out, err_out, raw)
 
 
+def bounded(command: str, limit: float) -> str:
+    """The command as the host runs it: under the host's own `timeout`, a little after the
+    client's deadline (TERM, then KILL). A command the client gave up on must not live on:
+    a hung `docker` CLI would keep its process, and its sshd session, which counts against
+    sshd's MaxSessions on the shared connection until the channels run out."""
+    return f"timeout -k 3 {math.ceil(limit) + 2} sh -c {shlex.quote(command)}"
+
+
 def _session(target: Target, command: str, stdin: str | bytes | None, deadline: float,
              limit: float) -> tuple[int, bytes, str]:
     """One command on its own channel of the host's shared connection."""
@@ -165,7 +175,7 @@ def _session(target: Target, command: str, stdin: str | bytes | None, deadline: 
         assert transport is not None
         channel = transport.open_session(timeout=target.connect_timeout)
         try:
-            channel.exec_command(command)
+            channel.exec_command(bounded(command, limit))
             if stdin is not None:
                 channel.sendall(stdin.encode() if isinstance(stdin, str) else stdin)
             channel.shutdown_write()
@@ -196,6 +206,10 @@ def _drain(channel: paramiko.Channel, deadline: float) -> tuple[bytes | None, st
             err += channel.recv_stderr(65536)
         if channel.eof_received and not channel.recv_ready() and not channel.recv_stderr_ready():
             return bytes(out), err.decode(errors="replace")
+        if channel.closed:
+            # Closed without EOF: the connection died under the command (paramiko closes its
+            # channels then). Waiting would only wait out the deadline.
+            raise EOFError("the connection to the host was lost while the command ran")
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             return None, err.decode(errors="replace")

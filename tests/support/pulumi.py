@@ -31,8 +31,10 @@ class Pulumi:
                               check=False)
         self.transcript.append(proc.stdout + proc.stderr)
         if check and proc.returncode != 0:
-            raise AssertionError(f"{' '.join(cmd)} exited {proc.returncode}:\n{proc.stdout}\n"
-                                 f"{proc.stderr}")
+            # The diagnostics first: a long report may be cut in the middle where it is shown.
+            raise AssertionError(f"{' '.join(cmd)} exited {proc.returncode}:\n"
+                                 f"{diagnostics(proc.stdout)}\n{proc.stderr}\n"
+                                 f"--- everything it printed:\n{proc.stdout}")
         return proc
 
     def up(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -46,6 +48,19 @@ class Pulumi:
 
         args = ["stack", "output", "--json", *(["--show-secrets"] if secrets else [])]
         return dict(json.loads(self(*args).stdout))
+
+
+def diagnostics(output: str) -> str:
+    """The `Diagnostics:` section of what a pulumi command printed (the errors), or ''."""
+    section: list[str] = []
+    for line in output.splitlines():
+        if line == "Diagnostics:":
+            section = [line]
+        elif section and line and not line.startswith(" "):
+            break
+        elif section:
+            section.append(line)
+    return "\n".join(section)
 
 
 @contextlib.contextmanager

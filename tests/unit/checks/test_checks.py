@@ -6,7 +6,7 @@ import subprocess
 
 from modules.checks import builtin
 from modules.checks.gate import gate
-from modules.checks.model import Check, Source
+from modules.checks.model import Check, Result, Source
 from modules.docker import probe
 from tests.support.fakes import MANAGER, TARGET, FakeHosts
 from tests.unit.test_program import local_spec
@@ -94,3 +94,22 @@ def test_the_gates_read_tries_no_network_probe_while_something_is_missing(monkey
     found = ReadinessProvider().read("readiness", props)
     assert found.outs["ready"] is False
     assert [host for host, _ in fake.commands] == ["worker"], "a network probe was tried"
+
+
+def test_the_gate_mends_lost_names_again_while_it_waits(monkeypatch):
+    """Docker dropped a bridge's records on the manager, and dropped them again after the
+    first mend: the update's wait mends them once more instead of waiting out its timeout."""
+    from modules.providers import readiness
+
+    by_name = Check("ping", Source("container", "web", "manager"), target="db")
+    props = {"targets": {"manager": MANAGER.as_dict()}, "checks": [[by_name.as_dict()]],
+             "timeout": 60, "ready": True}
+    rounds = iter(["refused", "refused", "reached"])
+    mended: list[str] = []
+    monkeypatch.setattr(readiness, "HEAL_EVERY", 0.0)
+    monkeypatch.setattr(readiness, "gate", lambda targets, alternatives, timeout:
+                        [Result(by_name, next(rounds))])
+    monkeypatch.setattr(readiness.container, "register_names_again",
+                        lambda target: mended.append(target.name))
+    _, failed = readiness._run(props, 60, heal=True)
+    assert failed == [] and mended == ["manager", "manager"]

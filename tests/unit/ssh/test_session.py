@@ -4,6 +4,7 @@ for a refused channel, and secrets kept out of messages."""
 from __future__ import annotations
 
 import os
+import subprocess
 import threading
 import time
 
@@ -66,6 +67,7 @@ class TricklingChannel:
     def __init__(self) -> None:
         self.read_fd, self.write_fd = os.pipe()
         self.eof_received = False
+        self.closed = False
         self.pending = 0
         self.stop = threading.Event()
         threading.Thread(target=self._trickle, daemon=True).start()
@@ -135,3 +137,34 @@ def test_tokens_and_keys_are_redacted_from_failure_messages(monkeypatch):
     with pytest.raises(RemoteError) as caught:
         run(TARGET, f"echo {token}")
     assert "SWMTKN" not in str(caught.value)
+
+
+class OrphanedChannel(TricklingChannel):
+    """A channel paramiko closed because its connection died: no EOF ever comes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stop.set()
+        self.closed = True
+
+
+def test_a_connection_lost_under_a_command_ends_it_at_once_not_at_its_deadline():
+    started = time.monotonic()
+    with pytest.raises(EOFError, match="connection to the host was lost"):
+        ssh_session._drain(OrphanedChannel(), time.monotonic() + 30)  # type: ignore[arg-type]
+    assert time.monotonic() - started < 1
+
+
+def test_the_host_ends_a_command_soon_after_the_client_gives_up_on_it():
+    started = time.monotonic()
+    proc = subprocess.run(["sh", "-c", ssh_session.bounded("sleep 60; echo 'never'", 0.5)],
+                          capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 124 and proc.stdout == ""
+    assert time.monotonic() - started < 6
+
+
+def test_a_bounded_command_keeps_its_quoting_stdin_and_exit_status():
+    command = "printf '%s|' \"a b\" \"$(cat)\"; exit 3"
+    proc = subprocess.run(["sh", "-c", ssh_session.bounded(command, 10)], input="from stdin",
+                          capture_output=True, text=True, timeout=30)
+    assert (proc.returncode, proc.stdout) == (3, "a b|from stdin|")
