@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from modules.docker.cli import docker, inspect, remove
-from modules.ssh import Target, retry
+from modules.ssh import Target
 
 
 @dataclass(frozen=True)
@@ -33,9 +33,7 @@ def run_args(s: ContainerSettings) -> list[str]:
 
 
 def run(target: Target, s: ContainerSettings) -> str:
-    """Retried like network and service creates: when the first try did make the container
-    before its connection failed, the next one finds the name taken (adopt_or_create)."""
-    return retry(lambda: docker(target, run_args(s))).strip()
+    return docker(target, run_args(s)).strip()
 
 
 def container_inspect(target: Target, ident: str) -> dict[str, Any] | None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from modules.docker.cli import docker, inspect, inspect_all, not_found
-from modules.ssh import RemoteError, Target, TransientError, polls, retry
+from modules.ssh import RemoteError, Target, TransientError, polls
 
 LAB_LABEL = {"swarmlab": "true"}
 
@@ -58,7 +58,7 @@ def create_args(s: NetworkSettings) -> list[str]:
 
 
 def create(target: Target, s: NetworkSettings) -> str:
-    return retry(lambda: docker(target, create_args(s))).strip()
+    return docker(target, create_args(s)).strip()
 
 
 def network_inspect(target: Target, ident: str) -> dict[str, Any] | None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from modules.docker.cli import docker, inspect, inspect_all, json_lines, remove
 from modules.docker.network import LAB_LABEL
-from modules.ssh import RemoteError, Target, polls, retry
+from modules.ssh import RemoteError, Target, polls
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ def create_args(s: ServiceSettings) -> list[str]:
 
 
 def create(target: Target, s: ServiceSettings) -> str:
-    return retry(lambda: docker(target, create_args(s))).strip()
+    return docker(target, create_args(s)).strip()
 
 
 def service_inspect(target: Target, ident: str) -> dict[str, Any] | None:

@@ -105,15 +105,17 @@ def adopt_or_create(target: Target, kind: Kind, name: str, create: Callable[[], 
     """Create the object; when Docker refuses because its name is taken, adopt what holds the
     name only if it is what the lab wants, and refuse naming every field that differs
     otherwise. Creating first makes a fresh lab one docker command, not an inspect and a
-    create. (ID, the adopted object's inspect document or None when it was created.)"""
+    create. A transient failure (a daemon busy, a connection lost) is retried: when the
+    failed try did make the object, the next one finds the name taken and adopts it.
+    (ID, the adopted object's inspect document or None when it was created.)"""
     try:
-        return create(), None
+        return retry(create), None
     except RemoteError as err:
         if kind.taken not in str(err):
             raise
     existing = find()
     if existing is None:  # gone again meanwhile
-        return create(), None
+        return retry(create), None
     found = differences(existing)
     if found:
         raise RemoteError(

@@ -34,14 +34,18 @@ def _outs(found: dict[str, Any]) -> dict[str, Any]:
 class ContainerProvider(ResourceProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         target, settings = target_of(props), ContainerSettings.from_props(props)
-        ident, adopted = adopt_or_create(
-            target, KIND, settings.name, lambda: container.run(target, settings),
-            lambda: container.container_inspect(target, settings.name),
-            lambda existing: container.differences(settings, existing))
+
+        def adopt_or_run() -> tuple[str, dict[str, Any] | None]:
+            return adopt_or_create(
+                target, KIND, settings.name, lambda: container.run(target, settings),
+                lambda: container.container_inspect(target, settings.name),
+                lambda existing: container.differences(settings, existing))
+
+        ident, adopted = adopt_or_run()
         if adopted is not None and not adopted["State"]["Running"]:
             # The lab's own container, stopped: start over from a clean one.
             container.rm(target, ident)
-            ident = container.run(target, settings)
+            ident, _ = adopt_or_run()
         found = container.container_inspect(target, ident)
         assert found is not None
         return CreateResult(found["Id"], {**props, **_outs(found)})

@@ -12,6 +12,7 @@ are not tried.
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
@@ -22,7 +23,7 @@ from modules.checks.gate import failures, gate, names_lost
 from modules.checks.model import INVENTORY, Check, Result
 from modules.docker import container
 from modules.providers.base import LabResource, diff
-from modules.ssh import RemoteError, Target
+from modules.ssh import RemoteError, Target, polls
 
 INPUTS = ("targets", "checks", "timeout", "ready")
 
@@ -32,26 +33,51 @@ HEAL_EVERY = 30.0
 while the lab settles (a manager that was unlocked a moment ago)."""
 
 
-def _run(props: dict[str, Any], timeout: float, heal: bool = False
-         ) -> tuple[list[Result], list[str]]:
-    """The results, and the lines of those that fail. With `heal`, what Docker is known to
-    break and not mend by itself (lost DNS records of custom bridges) is mended first, and
-    again every HEAL_EVERY seconds while checks still fail."""
-    targets = {name: Target.from_dict(t) for name, t in props["targets"].items()}
-    alternatives = [[Check.from_dict(c) for c in alts] for alts in props["checks"]]
-    if not heal:
-        results = gate(targets, alternatives, timeout)
-        return results, [r.line() for r in failures(results)]
-    deadline = time.monotonic() + timeout
+Targets = dict[str, Target]
+Alternatives = list[list[Check]]
+
+
+def _checks(props: dict[str, Any]) -> tuple[Targets, Alternatives]:
+    return ({name: Target.from_dict(t) for name, t in props["targets"].items()},
+            [[Check.from_dict(c) for c in alts] for alts in props["checks"]])
+
+
+def _lines(results: list[Result]) -> list[str]:
+    return [r.line() for r in failures(results)]
+
+
+def _try_once(targets: Targets, alternatives: Alternatives) -> list[Result]:
+    """Every check once, listings first: while a host or a task is missing, the lab is not
+    ready, and no network probe is tried."""
+    listed = [alts for alts in alternatives if alts[0].kind in INVENTORY]
+    results = gate(targets, listed, 0)
+    if failures(results):
+        return results
+    return results + gate(targets, [a for a in alternatives if a[0].kind not in INVENTORY], 0)
+
+
+def _wait_until_it_works(targets: Targets, alternatives: Alternatives, timeout: float
+                         ) -> list[Result]:
+    """The checks tried until they all pass or `timeout`, each round only those still
+    failing. What Docker is known to break and not mend by itself (lost DNS records of
+    custom bridges) is mended when seen, and again at most every HEAL_EVERY seconds."""
     results = gate(targets, alternatives, 0)
-    while failures(results):
-        for host in sorted({r.check.source.host for r in results if names_lost(r)}):
-            container.register_names_again(targets[host])
-        left = deadline - time.monotonic()
-        results = gate(targets, alternatives, max(0.0, min(left, HEAL_EVERY)))
-        if left <= HEAL_EVERY:
+    mended_at = -math.inf
+    for _ in polls(timeout, first=1.0, longest=1.0):
+        pending = [i for i, r in enumerate(results) if not r.passed]
+        if not pending:
             break
-    return results, [r.line() for r in failures(results)]
+        if time.monotonic() - mended_at >= HEAL_EVERY:
+            lost = sorted({results[i].check.source.host for i in pending
+                           if names_lost(results[i])})
+            for host in lost:
+                container.register_names_again(targets[host])
+            if lost:
+                mended_at = time.monotonic()
+        again = gate(targets, [alternatives[i] for i in pending], 0)
+        for i, result in zip(pending, again, strict=True):
+            results[i] = result
+    return results
 
 
 def _outs(props: dict[str, Any], results: list[Result]) -> dict[str, Any]:
@@ -62,7 +88,8 @@ def _outs(props: dict[str, Any], results: list[Result]) -> dict[str, Any]:
 class ReadinessProvider(ResourceProvider):
     def _wait(self, props: dict[str, Any]) -> dict[str, Any]:
         timeout = int(props["timeout"])
-        results, failed = _run(props, timeout, heal=True)
+        results = _wait_until_it_works(*_checks(props), timeout)
+        failed = _lines(results)
         if failed:
             raise RemoteError(f"the lab does not work {timeout}s after it was built; "
                               f"{len(failed)} of {len(results)} checks fail:\n  "
@@ -73,10 +100,8 @@ class ReadinessProvider(ResourceProvider):
         return CreateResult("readiness", self._wait(props))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        listed = [alts for alts in props["checks"] if alts[0]["kind"] in INVENTORY]
-        results, failed = _run({**props, "checks": listed}, 0)
-        if not failed:
-            results, failed = _run(props, 0)
+        results = _try_once(*_checks(props))
+        failed = _lines(results)
         # Dynamic providers diff against the old outputs, which carry the inputs too: both say
         # what was found, so a lab that does not work shows as a change `up` then waits out.
         found = {"ready": not failed}

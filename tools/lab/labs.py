@@ -5,6 +5,7 @@ file lives in `.lab/stacks/` (Pulumi.yaml's stackConfigDir) and its state in `.l
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 from pathlib import Path
@@ -35,9 +36,10 @@ def make_env(name: str) -> dict[str, str]:
                           f"LAB={name}"], capture_output=True, text=True, check=True).stdout
     found: dict[str, str] = {}
     for line in out.splitlines():
-        for assignment in line.removeprefix("export ").split(" "):
+        # The shell's own word splitting: a value in quotes may hold spaces (a path).
+        for assignment in shlex.split(line.removeprefix("export ")):
             key, _, value = assignment.partition("=")
-            found[key] = value.strip('"')
+            found[key] = value
     return found
 
 

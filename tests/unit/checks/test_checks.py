@@ -102,14 +102,32 @@ def test_the_gate_mends_lost_names_again_while_it_waits(monkeypatch):
     from modules.providers import readiness
 
     by_name = Check("ping", Source("container", "web", "manager"), target="db")
-    props = {"targets": {"manager": MANAGER.as_dict()}, "checks": [[by_name.as_dict()]],
-             "timeout": 60, "ready": True}
     rounds = iter(["refused", "refused", "reached"])
     mended: list[str] = []
     monkeypatch.setattr(readiness, "HEAL_EVERY", 0.0)
+    monkeypatch.setattr("modules.ssh.waiting.time.sleep", lambda seconds: None)
     monkeypatch.setattr(readiness, "gate", lambda targets, alternatives, timeout:
                         [Result(by_name, next(rounds))])
     monkeypatch.setattr(readiness.container, "register_names_again",
                         lambda target: mended.append(target.name))
-    _, failed = readiness._run(props, 60, heal=True)
-    assert failed == [] and mended == ["manager", "manager"]
+    results = readiness._wait_until_it_works({"manager": MANAGER}, [[by_name]], 60)
+    assert [r.outcome for r in results] == ["reached"] and mended == ["manager", "manager"]
+
+
+def test_the_gates_wait_tries_again_only_the_checks_still_failing(monkeypatch):
+    from modules.providers import readiness
+
+    works = Check("ping", APP, target="tasks.web")
+    settles = Check("ping", APP, target="tasks.db")
+    outcomes = {works.target: iter(["reached"]), settles.target: iter(["refused", "reached"])}
+    asked: list[list[str]] = []
+
+    def gate(targets, alternatives, timeout):
+        asked.append([alts[0].target for alts in alternatives])
+        return [Result(alts[0], next(outcomes[alts[0].target])) for alts in alternatives]
+
+    monkeypatch.setattr(readiness, "gate", gate)
+    monkeypatch.setattr("modules.ssh.waiting.time.sleep", lambda seconds: None)
+    results = readiness._wait_until_it_works({"manager": MANAGER}, [[works], [settles]], 60)
+    assert [r.outcome for r in results] == ["reached", "reached"]
+    assert asked == [["tasks.web", "tasks.db"], ["tasks.db"]]

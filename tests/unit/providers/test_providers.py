@@ -159,3 +159,27 @@ def test_a_stopped_container_of_the_labs_own_is_replaced(monkeypatch):
         {**PROPS, "name": "web1", "image": "busybox", "network": "bridge", "command": ["sleep", "1d"]})
     assert result.id == "new"
     assert [c.split()[1] for c in hosts.ran("docker r")] == ["run", "rm", "run"]
+
+
+def test_a_create_whose_connection_failed_after_docker_made_it_adopts_it(monkeypatch):
+    """The first `docker run` made the container, then the connection died under it: the
+    retry finds the name taken and adopts the lab's own container instead of failing."""
+    made = {"Id": "c1", "Name": "/web1", "State": {"Running": True},
+            "Config": {"Image": "busybox", "Cmd": ["sleep", "1d"]}, "HostConfig": {"Init": True},
+            "NetworkSettings": {"Networks": {"bridge": {"NetworkID": "b"}}}}
+    runs = []
+
+    def handle(host, command, stdin):
+        if command.startswith("docker run"):
+            runs.append(command)
+            if len(runs) == 1:
+                raise TransientError("worker (192.168.1.11): SSH session failed: the connection "
+                                     "to the host was lost while the command ran")
+            return 125, "", 'Conflict. The container name "/web1" is already in use'
+        return 0, json.dumps(made), ""
+
+    FakeHosts(handle).install(monkeypatch)
+    monkeypatch.setattr("modules.ssh.waiting.time.sleep", lambda seconds: None)
+    result = container.ContainerProvider().create(
+        {**PROPS, "name": "web1", "image": "busybox", "network": "bridge", "command": ["sleep", "1d"]})
+    assert result.id == "c1" and len(runs) == 2
