@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from modules.docker.cli import docker, inspect, inspect_all, not_found
-from modules.ssh import RemoteError, Target, polls, retry
+from modules.ssh import RemoteError, Target, polls, retry, run
 
 
 def node_inspect(manager: Target, node_id: str) -> dict[str, Any] | None:
@@ -74,6 +74,30 @@ def ingress_peers(manager: Target) -> set[str]:
         return {p.get("IP", "") for p in json.loads(out or "null") or []}
     except ValueError:
         return set()
+
+
+GOSSIP_PORT = 7946
+
+
+def gossip_port_held(target: Target) -> bool:
+    return bool(run(target, f"ss -Hltn 'sport = :{GOSSIP_PORT}'").stdout.strip())
+
+
+def wait_gossip_port_free(target: Target, timeout: float = 10) -> None:
+    """Before a join: a node in no swarm must not listen on the gossip port. When the gossip
+    leave broadcast of its last `swarm leave` timed out, Docker 20.10 logs "Could not close
+    DB: timeout waiting for leave broadcast" and never shuts that listener down; joined so,
+    the node's new gossip cannot bind the port, and it never becomes a peer. Only a dockerd
+    restart frees it, so the join is refused at once, saying so, instead of failing its wait
+    for gossip 120 s later."""
+    for _ in polls(timeout):
+        if not gossip_port_held(target):
+            return
+    raise RemoteError(
+        f"{target.label}: dockerd still listens on the gossip port {GOSSIP_PORT} although the "
+        f"node is in no swarm ({timeout:g}s after it left): Docker did not close its last "
+        "gossip (its log: 'Could not close DB: timeout waiting for leave broadcast'), and a "
+        "node joined so never gossips. Restart that dockerd, then run `pulumi up` again")
 
 
 def wait_gossip(manager: Target, target: Target, timeout: float | None = None) -> None:

@@ -35,6 +35,7 @@ class SwarmJoinProvider(ResourceProvider):
             if state in ("pending", "error", "locked"):
                 # A join that timed out leaves the node pending: reset it, then join again.
                 swarm.leave(target)
+            node.wait_gossip_port_free(target)
             # Drained until its gossip has settled (below): tasks of services pinned to it
             # (a node that rejoins) would otherwise start their network joins while the
             # node's own ingress join is still syncing.

@@ -183,3 +183,17 @@ def test_a_create_whose_connection_failed_after_docker_made_it_adopts_it(monkeyp
     result = container.ContainerProvider().create(
         {**PROPS, "name": "web1", "image": "busybox", "network": "bridge", "command": ["sleep", "1d"]})
     assert result.id == "c1" and len(runs) == 2
+
+
+def test_a_join_is_refused_at_once_while_docker_still_holds_the_old_gossip_port(monkeypatch):
+    from modules.docker import node
+
+    listening = ["LISTEN 0 4096 192.168.1.11:7946 0.0.0.0:*\n"]
+    hosts = FakeHosts(lambda host, command, stdin: (0, listening[0], "")).install(monkeypatch)
+    monkeypatch.setattr("modules.ssh.waiting.time.sleep", lambda seconds: None)
+    with pytest.raises(RemoteError, match=r"still listens on the gossip port 7946.*Restart that "
+                                          r"dockerd"):
+        node.wait_gossip_port_free(TARGET, timeout=0.05)
+    assert hosts.ran("ss -Hltn 'sport = :7946'")
+    listening[0] = ""
+    node.wait_gossip_port_free(TARGET, timeout=0.05)
