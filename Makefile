@@ -5,16 +5,95 @@ SHELL := /bin/bash
 ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 include $(ROOT)/tools/toolchain/versions.env
 
+# Every value from outside is data, never make code: make expands a `$(...)` in a variable
+# wherever it is used, and also when it exports one given on the command line (a
+# `$(shell ...)` in it would run here). So before anything reads them, command-line variables
+# become simple variables holding their text exactly as typed, exported as before. This file
+# reads a user's value only as typed (`$(value VAR)`), checks it, and passes it on quoted
+# (`typed`) or through the environment (`arg`).
+empty :=
+space := $(empty) $(empty)
+comma := ,
+tab := $(empty)	$(empty)
+define newline
+
+
+endef
+lower := a b c d e f g h i j k l m n o p q r s t u v w x y z
+upper := A B C D E F G H I J K L M N O P Q R S T U V W X Y Z
+digits := 0 1 2 3 4 5 6 7 8 9
+numbers := 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32
+rest = $(wordlist 2,99,$(1))
+# $(call without,TEXT,CHARS): TEXT with each character of the list CHARS taken out.
+without = $(if $(2),$(call without,$(subst $(firstword $(2)),,$(1)),$(call rest,$(2))),$(1))
+# $(call spaced,TEXT,CHARS): TEXT with a space after each character of CHARS (to count them).
+spaced = $(if $(2),$(call spaced,$(subst $(firstword $(2)),$(firstword $(2)) ,$(1)),$(call rest,$(2))),$(1))
+# $(call said,VAR): VAR's text as typed, for a message (newline and tab shown as \n, \t).
+said = $(subst $(tab),\t,$(subst $(newline),\n,$(value $(1))))
+# $(call as_word,VAR): the same with spaces shown as \s: one word (or none) to match.
+as_word = $(subst $(space),\s,$(call said,$(1)))
+# $(call listed,WORDS): the words separated by commas, for a message.
+listed = $(subst $(space),$(comma) ,$(strip $(1)))
+# $(call one_of,VAR,LIST): VAR's text when it is exactly one of LIST.
+one_of = $(filter $(2),$(call as_word,$(1)))
+is_name = $(if $(call without,$(1),$(lower) $(upper) $(digits) _),,$(1))
+# Each command-line variable as typed (only names a shell can hold: make exports no others).
+$(foreach v,$(filter-out MAKE% MFLAGS GNUMAKEFLAGS,$(.VARIABLES)),$(if $(call is_name,$(v)),\
+  $(if $(filter command,$(firstword $(origin $(v)))),\
+    $(eval override $(v) := $$(value $(v)))$(eval export $(v)))))
+# A variable's text exactly as typed (make expands no `$` in it), as one single-quoted shell
+# word.
+typed = '$(subst ','\'',$(value $(1)))'
+# $(call refuse,VAR,ALLOWED): stop, naming the variable, its value and what is allowed.
+refuse = $(error $(1)='$(call said,$(1))' is not valid; allowed: $(2))
+
 # Which lab: its name (LAB), where its hosts come from (BACKEND) and which committed stack
 # file describes it (STACK). A lab that is up remembers its backend and stack in lab.env, so
-# every target acts on the lab that is up without being told again.
-LAB ?= swarmlab
+# every target acts on the lab that is up without being told again. Each value is checked
+# here, before any target runs: a bad one stops make with a message naming it.
+ifeq ($(origin LAB),undefined)
+LAB := swarmlab
+endif
+LAB_FORM := swarmlab (the default: leave LAB out), or 1 to 6 lowercase letters and digits \
+            starting with a letter, not swl (the default lab's tag)
+lab_ok = $(and $(filter-out swl,$(1)),$(or $(filter swarmlab,$(1)),$(and \
+  $(filter $(addsuffix %,$(lower)),$(1)),$(if $(call without,$(1),$(lower) $(digits)),,ok),\
+  $(filter 1 2 3 4 5 6,$(words $(call spaced,$(1),$(lower) $(digits)))))))
+$(if $(call lab_ok,$(call as_word,LAB)),,$(call refuse,LAB,$(LAB_FORM)))
 LAB_DIR := $(if $(filter swarmlab,$(LAB)),$(ROOT)/.lab,$(ROOT)/.lab/labs/$(LAB))
--include $(LAB_DIR)/lab.env
-BACKEND ?= $(or $(LAB_BACKEND),onebox)
-STACK ?= $(or $(LAB_STACK),$(if $(filter vm,$(BACKEND)),vm,local))
+BACKENDS := onebox vm vagrant
+# The committed stacks whose names are plain (a-z, 0-9, -): hosts.example is an example.
+STACKS := $(strip $(foreach s,$(sort $(patsubst $(ROOT)/stacks/Pulumi.%.yaml,%,\
+  $(wildcard $(ROOT)/stacks/Pulumi.*.yaml))),$(if $(call without,$(s),$(lower) $(digits) -),,$(s))))
+STACK_FORM := $(call listed,$(STACKS)) (a stacks/Pulumi.<stack>.yaml, named with a-z, 0-9 and -)
+# What `make stack` recorded (lab.env: LAB_STACK=<stack>, LAB_BACKEND=<backend>), read as text,
+# never included: a changed file cannot add make code, and each value must be one of its list.
+LAB_ENV_TEXT := $(if $(wildcard $(LAB_DIR)/lab.env),$(file <$(LAB_DIR)/lab.env))
+recorded = $(patsubst $(1)=%,%,$(filter $(1)=%,$(LAB_ENV_TEXT)))
+LAB_BACKEND := $(call recorded,LAB_BACKEND)
+LAB_STACK := $(call recorded,LAB_STACK)
+# $(call check_recorded,KEY,LIST): stop unless lab.env's KEY is absent or exactly one of LIST.
+check_recorded = $(if $(and $($(1)),$(or $(word 2,$($(1))),$(if $(filter $(2),$($(1))),,bad))),\
+  $(error $(LAB_DIR)/lab.env: $(1) is not one of $(call listed,$(2)): run \
+  `make stack LAB=$(LAB)` again, or remove that file))
+$(call check_recorded,LAB_BACKEND,$(BACKENDS))
+$(call check_recorded,LAB_STACK,$(STACKS))
+ifeq ($(origin BACKEND),undefined)
+BACKEND := $(or $(LAB_BACKEND),onebox)
+endif
+$(if $(call one_of,BACKEND,$(BACKENDS)),,$(call refuse,BACKEND,$(call listed,$(BACKENDS))))
+ifeq ($(origin STACK),undefined)
+STACK := $(or $(LAB_STACK),$(if $(filter vm,$(BACKEND)),vm,local))
+endif
+$(if $(call one_of,STACK,$(STACKS)),,$(call refuse,STACK,$(STACK_FORM)))
+# Hosts: 1 to 32 managers, 0 to 31 workers (the hosts tool checks their sum, at most 32).
 MANAGERS ?= 1
 WORKERS ?= 1
+$(if $(call one_of,MANAGERS,$(wordlist 2,33,$(numbers))),,$(call refuse,MANAGERS,a whole number from 1 to 32))
+$(if $(call one_of,WORKERS,$(wordlist 1,32,$(numbers))),,$(call refuse,WORKERS,a whole number from 0 to 31))
+# `make bench`: runs of each measurement.
+RUNS ?= 3
+$(if $(call one_of,RUNS,$(wordlist 2,21,$(numbers))),,$(call refuse,RUNS,a whole number from 1 to 20))
 PY := $(ROOT)/.venv/bin/python
 SWARMLAB_CACHE ?= $(HOME)/.cache/swarmlab
 TOOLS_BIN := $(SWARMLAB_CACHE)/tools/pulumi-v$(PULUMI_VERSION)/bin
@@ -43,16 +122,31 @@ export SWARMLAB_PULUMI_VERSION := $(PULUMI_VERSION)
 export SWARMLAB_MANAGERS := $(MANAGERS)
 export SWARMLAB_WORKERS := $(WORKERS)
 
-# A variable's text exactly as typed on the command line (make expands no `$` in it), as one
-# single-quoted shell word.
-typed = '$(subst ','\'',$(value $(1)))'
+# The verbs' own values, exactly as typed (or their defaults), reach the lab tool through the
+# environment: a recipe reads each as "$$SWARMLAB_ARG_<VAR>", one shell word in which nothing
+# is evaluated (and a newline stays in it, where make would end the recipe line).
+NODE ?= all
+SERVICE ?=
+CMD ?=
+IFACE ?= eth1
+DURATION ?= 5
+FILTER ?=
+FORMAT ?= table
+export SWARMLAB_ARG_NODE := $(value NODE)
+export SWARMLAB_ARG_SERVICE := $(value SERVICE)
+export SWARMLAB_ARG_CMD := $(value CMD)
+export SWARMLAB_ARG_IFACE := $(value IFACE)
+export SWARMLAB_ARG_DURATION := $(value DURATION)
+export SWARMLAB_ARG_FILTER := $(value FILTER)
+export SWARMLAB_ARG_FORMAT := $(value FORMAT)
+arg = "$$SWARMLAB_ARG_$(1)"
 
-PULUMI := pulumi --cwd $(ROOT) --non-interactive --stack $(LAB)
-LABTOOL := $(PY) -m tools.lab --lab $(LAB)
+PULUMI := pulumi --cwd $(ROOT) --non-interactive --stack $(call typed,LAB)
+LABTOOL := $(PY) -m tools.lab --lab=$(call typed,LAB)
 
 .PHONY: help deps tools hosts hosts-down stack up lab validate destroy status doctor \
         test test-unit lint env bench vagrant-lab vagrant-destroy diagram inspect \
-        matrix exec capture
+        matrix exec capture mutate
 
 help:
 	@echo "make lab       deps + tools + hosts + pulumi up (the whole lab)"
@@ -77,15 +171,21 @@ deps:
 tools: deps
 	@$(ROOT)/tools/toolchain/install-pulumi.sh >/dev/null
 
+# The stack's LAN first, in its own step: a stack that cannot be read makes no hosts (a
+# failed `$$(...)` inside an argument would not stop the recipe, and the hosts would go up on
+# the default LAN).
 hosts: deps
-	@$(PY) -m hosts up --backend $(BACKEND) --managers $(MANAGERS) --workers $(WORKERS) \
-	  --subnet "$$($(LABTOOL) subnet --stack $(STACK))"
+	$(if $(filter vagrant,$(BACKEND)),@echo "BACKEND=vagrant: Vagrant makes these hosts: run \
+	  make vagrant-lab" >&2; exit 1)
+	@subnet=$$($(LABTOOL) subnet --stack=$(call typed,STACK)); \
+	  $(PY) -m hosts up --backend=$(call typed,BACKEND) --managers=$(call typed,MANAGERS) \
+	  --workers=$(call typed,WORKERS) --subnet="$$subnet"
 
 hosts-down:
 	@if [ -x $(PY) ]; then $(PY) -m hosts down; fi
 
 stack: tools
-	@$(LABTOOL) stack --stack $(STACK) --backend $(BACKEND)
+	@$(LABTOOL) stack --stack=$(call typed,STACK) --backend=$(call typed,BACKEND)
 
 # Pulumi.yaml has `refresh: always`: every up first reads what is really there.
 up: stack
@@ -100,7 +200,7 @@ lab: hosts up
 validate: deps
 	@$(LABTOOL) require
 	@rc=0; $(PY) -m pytest $(ROOT)/tests/lab -q \
-	  || rc=1; $(LABTOOL) validate --stack $(STACK) || case $$? in 2|3) ;; *) rc=1;; esac; \
+	  || rc=1; $(LABTOOL) validate --stack=$(call typed,STACK) || case $$? in 2|3) ;; *) rc=1;; esac; \
 	  exit $$rc
 
 # Who reaches whom on every network, by name and by address: printed and written to
@@ -108,49 +208,39 @@ validate: deps
 matrix: deps
 	@$(LABTOOL) matrix
 
-# A command on the hosts, or in every task of a service, exactly as typed:
+# A command on the hosts, or in every task of a service, exactly as typed, run by `sh -c`
+# and ended after tools/lab/execute.py's EXEC_SECONDS (120 s):
 #   make exec NODE=all CMD='docker ps'      make exec SERVICE=web CMD='ip -4 addr'
-NODE ?= all
-SERVICE ?=
 exec: deps
-	@$(LABTOOL) exec --node $(call typed,NODE) --service $(call typed,SERVICE) --cmd $(call typed,CMD)
+	@$(LABTOOL) exec --node=$(call arg,NODE) --service=$(call arg,SERVICE) --cmd=$(call arg,CMD)
 
 # Packets on a host's interface: a pcap under $(LAB_DIR)/captures and a one-line summary.
 #   make capture NODE=worker IFACE=eth1 DURATION=5 FILTER='udp port 4789'
-IFACE ?= eth1
-DURATION ?= 5
-FILTER ?=
 capture: deps
-	@$(LABTOOL) capture --node $(call typed,NODE) --iface $(call typed,IFACE) \
-	  --duration $(call typed,DURATION) --filter $(call typed,FILTER)
+	@$(LABTOOL) capture --node=$(call arg,NODE) --iface=$(call arg,IFACE) \
+	  --duration=$(call arg,DURATION) --filter=$(call arg,FILTER)
 
-# pulumi destroy, the hosts down, then the lab's stack and files: nothing of the lab is
-# left (the cached tools and VM image stay in $(SWARMLAB_CACHE)).
+# The lab down from any state (tools/lab/destroy.py): `pulumi destroy`, and where it cannot
+# finish, the hosts the hosts tool made taken down by what it recorded; then the lab's stack
+# and files. Exits 0 only when nothing of the lab is left (the cached tools and VM image stay
+# in $(SWARMLAB_CACHE)).
 destroy: deps
-	@if [ ! -f $(LAB_DIR)/inventory.json ] && [ ! -f $(ROOT)/.lab/stacks/Pulumi.$(LAB).yaml ]; then \
-	  echo "no lab $(LAB) to destroy: it has no hosts and no stack ($(LAB_DIR))" >&2; exit 1; fi
-	@if [ -x $(TOOLS_BIN)/pulumi ] && [ -f $(ROOT)/.lab/stacks/Pulumi.$(LAB).yaml ]; then \
-	  $(PULUMI) destroy --yes --skip-preview --suppress-progress || \
-	  { echo "destroy failed: fix the message above and run make destroy again" >&2; exit 1; }; fi
-	@$(MAKE) --no-print-directory hosts-down
-	@$(LABTOOL) forget
+	@$(LABTOOL) destroy
 
 status: deps
 	@$(PY) -m hosts status
 	@$(LABTOOL) summary
 
 # Times the lab against the raw docker CLI and across 1, 2, 4, 8 workers (bench/results.md).
-RUNS ?= 3
 bench: tools
-	@$(PY) -m bench.run --runs $(RUNS)
+	@$(PY) -m bench.run --runs=$(call typed,RUNS)
 
 doctor: deps
 	@$(PY) -m hosts doctor
 
 # The lab as it runs, read live from every host: a table, or FORMAT=json (docs/inspect.md).
-FORMAT ?= table
 inspect: deps
-	@$(LABTOOL) inspect --format $(FORMAT)
+	@$(LABTOOL) inspect --format=$(call arg,FORMAT)
 
 diagram: deps
 	@$(LABTOOL) diagram
@@ -189,6 +279,14 @@ vagrant-lab: tools
 	@$(MAKE) --no-print-directory up STACK=vagrant BACKEND=vagrant
 
 vagrant-destroy:
-	@if [ -x $(TOOLS_BIN)/pulumi ] && [ -f $(ROOT)/.lab/stacks/Pulumi.$(LAB).yaml ]; then \
+	@if [ -x "$(TOOLS_BIN)/pulumi" ] && [ -f "$(ROOT)/.lab/stacks/Pulumi.$(LAB).yaml" ]; then \
 	  $(PULUMI) destroy --yes --skip-preview --suppress-progress; fi
 	@cd $(ROOT) && $(VAGRANT) destroy -f
+
+# Mutation testing of the packages that hold the lab's guarantees (docs/testing.md): mutmut 3
+# over the root-free tests, the score per package printed and written to .lab/mutate/scores.md.
+# Not part of `make test` (it takes tens of minutes). MUTANTS='hosts.topology*' runs only
+# the mutants whose names match.
+MUTANTS ?=
+mutate: deps
+	@$(PY) -m tools.mutate --mutants=$(call typed,MUTANTS)

@@ -10,7 +10,7 @@ import time
 
 from pyroute2 import IPRoute
 
-from hosts import doctor, guard, image, inventory, network, status, teardown, topology
+from hosts import doctor, guard, image, inventory, neighbours, network, status, teardown, topology
 from hosts import up as onebox
 from hosts.paths import LabPaths, private_dir
 from hosts.report import PREFIX, Reporter, StepError
@@ -29,8 +29,9 @@ def _parser() -> argparse.ArgumentParser:
     p_up = sub.add_parser("up", help="create the hosts (or repair them); no-op when healthy")
     p_up.add_argument("--backend", choices=BACKENDS, help="where the hosts run (default onebox, "
                       "or the one the lab is up on)")
-    p_up.add_argument("--managers", type=int, help="manager hosts (default 1, $SWARMLAB_MANAGERS)")
-    p_up.add_argument("--workers", type=int, help="worker hosts (default 1, $SWARMLAB_WORKERS)")
+    # Counts stay text here: topology checks them as typed (int() would take '+3' or ' 3').
+    p_up.add_argument("--managers", help="manager hosts (default 1, $SWARMLAB_MANAGERS)")
+    p_up.add_argument("--workers", help="worker hosts (default 1, $SWARMLAB_WORKERS)")
     p_up.add_argument("--subnet", help="the lab's LAN (default 192.168.1.0/24, $SWARMLAB_SUBNET)")
     p_up.add_argument("--quiet", action="store_true", help="print errors only")
     p_down = sub.add_parser("down", help="remove everything up made (guard routes stay)")
@@ -47,18 +48,30 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _recorded(lab: LabPaths) -> tuple[topology.LabNet, str] | None:
-    return inventory.read_net(lab)
+    """What the lab directory recorded, refused when it is another lab's than SWARMLAB_LAB's."""
+    return inventory.read_net(lab, asked=topology.env_lab_name())
+
+
+def _up_input(args: argparse.Namespace) -> tuple[int, int, str | None]:
+    """up's counts and LAN as given, checked before anything else (root included)."""
+    managers, workers = topology.counts_from_env(args.managers, args.workers)
+    if args.subnet is not None:
+        topology.check_subnet(args.subnet, "--subnet (lanSubnet)")
+    elif os.environ.get("SWARMLAB_SUBNET") is not None:
+        topology.check_subnet(os.environ["SWARMLAB_SUBNET"], "SWARMLAB_SUBNET")
+    return managers, workers, args.subnet
 
 
 def cmd_up(args: argparse.Namespace, lab: LabPaths) -> int:
+    managers, workers, subnet = _up_input(args)
     recorded = _recorded(lab)
     backend = args.backend or (recorded[1] if recorded else "onebox")
     if recorded and recorded[1] != backend and inventory.read_raw(lab):
         raise StepError("up", f"this lab is up on the {recorded[1]} backend; take it down first "
                         f"(`python -m hosts down`, or `make destroy`)")
-    net = topology.lab_net(subnet=args.subnet or (str(recorded[0].subnet) if recorded else None))
-    managers, workers = topology.counts_from_env(args.managers, args.workers)
+    net = topology.lab_net(subnet=subnet or (str(recorded[0].subnet) if recorded else None))
     hosts = topology.plan(managers, workers, net)
+    neighbours.refuse_clash(lab, net, backend)
     report = Reporter(quiet=args.quiet)
     start = time.monotonic()
     if backend == "vm":
@@ -93,7 +106,7 @@ def cmd_down(args: argparse.Namespace, lab: LabPaths) -> int:
         for path in (lab.host_list, lab.net_file):
             path.unlink(missing_ok=True)
     else:
-        teardown.down(lab, net, report)
+        teardown.down(lab, net, report, recorded=recorded is not None)
     report.say(f"down took {time.monotonic() - start:.1f}s")
     return 0
 
@@ -147,8 +160,12 @@ COMMANDS = {"up": cmd_up, "down": cmd_down, "status": cmd_status, "doctor": cmd_
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    lab = LabPaths.default()
     try:
+        # Bad input is refused first, whoever runs the tool.
+        topology.env_lab_name()
+        lab = LabPaths.default()
+        if args.command == "up":
+            _up_input(args)
         if args.command in ("up", "down", "doctor", "guard") and os.geteuid() != 0:
             raise StepError(args.command, "must run as root (namespaces, routes, daemons)")
         return COMMANDS[args.command](args, lab)

@@ -34,6 +34,7 @@ IMPACT = {
 }
 SWARM_PORTS = ((2377, "tcp"), (7946, "tcp"), (7946, "udp"), (4789, "udp"))
 _TEST_LINK = "swl-doctor"
+IP_FORWARD = Path("/proc/sys/net/ipv4/ip_forward")
 
 
 def check_result(ok: bool, detail: str, name: str) -> dict[str, Any]:
@@ -194,7 +195,7 @@ def check_lab(net: LabNet | None = None, user_space_lan: bool = False) -> dict[s
         subnet = ({"ok": True, "required": False, "impact": "",
                    "detail": f"{net.subnet}: on a user-space switch, not routed by this machine"}
                   if user_space_lan else _subnet_check(ipr, net))
-    forward = Path("/proc/sys/net/ipv4/ip_forward").read_text().strip()
+    forward = IP_FORWARD.read_text().strip()
     checks = {
         "guard": {
             "ok": guarded,

@@ -69,13 +69,32 @@ def write_net(lab: LabPaths, net: LabNet, backend: str) -> bool:
     return write_if_changed(lab.net_file, text)
 
 
-def read_net(lab: LabPaths) -> tuple[LabNet, str] | None:
-    """The lab's name and LAN and its backend, as up recorded them; None before any up."""
+def read_net(lab: LabPaths, asked: str | None = None) -> tuple[LabNet, str] | None:
+    """The lab's name and LAN and its backend, as up recorded them; None before any up.
+    `asked`: the lab the caller means to act on; a directory that holds another is refused,
+    so that nothing acts on one lab's bridge and namespaces under another's name."""
     try:
-        data = json.loads(lab.net_file.read_text())
+        text = lab.net_file.read_text()
     except FileNotFoundError:
         return None
-    return lab_net(data["lab"], data["subnet"]), str(data["backend"])
+    try:
+        data = json.loads(text)
+        name, subnet, tag, backend = (str(data[k]) for k in ("lab", "subnet", "tag", "backend"))
+    except (KeyError, TypeError, ValueError):
+        raise ValueError(f"{lab.net_file} is not a lab record; allowed: the net.json that "
+                         "`python -m hosts up` writes (lab, tag, subnet, backend)") from None
+    try:
+        net = lab_net(name, subnet)
+    except ValueError as err:
+        raise ValueError(f"{lab.net_file}: {err}") from None
+    if tag != net.tag:
+        raise ValueError(f"{lab.net_file} records tag {tag!r} for lab {net.name}; allowed: "
+                         f"{net.tag!r}, the tag of lab {net.name}")
+    if asked is not None and net.name != asked:
+        raise ValueError(f"SWARMLAB_LAB is {asked!r}, but {lab.root} holds lab {net.name!r} "
+                         "(its net.json); allowed: SWARMLAB_LAB and SWARMLAB_LAB_DIR of one "
+                         "lab (make sets both from LAB)")
+    return net, backend
 
 
 def read_raw(lab: LabPaths) -> list[dict[str, Any]]:

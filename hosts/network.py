@@ -202,6 +202,10 @@ def wait_link_gone(ipr: IPRoute, ifname: str, timeout: float = 10.0) -> bool:
     return True
 
 
+def link_exists(ipr: IPRoute, ifname: str) -> bool:
+    return _index(ipr, ifname) is not None
+
+
 def delete_link(ipr: IPRoute, ifname: str) -> None:
     index = _index(ipr, ifname)
     if index is not None:
@@ -209,10 +213,20 @@ def delete_link(ipr: IPRoute, ifname: str) -> None:
         wait_link_gone(ipr, ifname)
 
 
-def lab_links(ipr: IPRoute, net: LabNet) -> list[str]:
-    """Root-namespace links this lab made (their names carry its tag)."""
-    names = [link.get("IFLA_IFNAME") or "" for link in ipr.get_links()]
-    return [n for n in names if net.owns_link(n)]
+def lab_links(ipr: IPRoute, net: LabNet, host_names: Sequence[str]) -> list[str]:
+    """Root-namespace links this lab made, as it recorded them: its bridge, the veths of its
+    hosts (`host_names`: the inventory's and the host directories'), and a port of its bridge
+    that carries its tag (a veth whose host a crash forgot). A name that merely starts with
+    the tag is not enough: a link of someone else's may look like that."""
+    bridge = _index(ipr, net.bridge)
+    recorded = {net.bridge, *(net.netns(name) for name in host_names)}
+    found = []
+    for link in ipr.get_links():
+        name = link.get("IFLA_IFNAME") or ""
+        port = bridge is not None and link.get("IFLA_MASTER") == bridge
+        if name in recorded or (port and net.owns_link(name)):
+            found.append(name)
+    return found
 
 
 def lab_namespaces() -> list[str]:

@@ -6,6 +6,10 @@ with the first container, which may come long after `up`), and iptables
 may make /run/xtables.lock. `up` records which of them were missing before
 it ran; `down` removes those that exist then and are empty. Paths that
 existed before the lab are never touched.
+
+They are shared by every one-box lab on the machine (an empty /run/sshd is what every lab's
+sshd needs), so while another lab is up nothing is removed: the record is handed to the
+labs of this checkout that are still up, and the last one down removes what is unused.
 """
 
 from __future__ import annotations
@@ -15,7 +19,9 @@ import os
 from pathlib import Path
 
 from hosts import mounts
-from hosts.paths import LabPaths
+from hosts.paths import LabPaths, recorded_lab_dirs
+
+NETNS_DIR = Path("/run/netns")
 
 WATCHED = tuple(
     Path(p) for p in ("/run/netns", "/run/sshd", "/run/docker", "/run/containerd", "/run/xtables.lock")
@@ -54,10 +60,28 @@ def _remove_empty_tree(path: Path) -> bool:
     return True
 
 
+def others_up(lab: LabPaths) -> tuple[list[LabPaths], bool]:
+    """The other labs of this checkout whose hosts are up, and whether any network namespace
+    is left on the machine (a one-box lab of this or another checkout)."""
+    labs = [LabPaths(d) for d in recorded_lab_dirs()
+            if d.resolve() != lab.root.resolve() and LabPaths(d).inventory.is_file()]
+    namespaces = NETNS_DIR.is_dir() and any(NETNS_DIR.iterdir())
+    return labs, namespaces
+
+
 def remove(lab: LabPaths) -> list[str]:
-    """Remove the recorded paths that are now unused; return what was removed."""
+    """Remove the recorded paths that are now unused; return what was removed. While
+    another lab is up, remove nothing and hand the record to the labs of this checkout
+    that are up."""
+    created = _recorded(lab)
+    labs, namespaces = others_up(lab)
+    if created and (labs or namespaces):
+        for other in labs:
+            record(other, created)
+        lab.created_outside.unlink(missing_ok=True)
+        return []
     removed = []
-    for path in sorted(_recorded(lab)):
+    for path in sorted(created):
         try:
             if path.is_dir():
                 if _holds_files(path):

@@ -44,13 +44,27 @@ def lab_dir(name: str | None = None) -> Path:
     """A lab's state directory (absolute): `.lab/` for the default lab `swarmlab`, else
     `.lab/labs/<name>/`. Without a name: the lab of this environment ($SWARMLAB_LAB_DIR, else
     $SWARMLAB_LAB's)."""
-    from hosts.topology import DEFAULT_LAB, check_lab_name
+    from hosts.topology import DEFAULT_LAB, check_lab_name, env_lab_name
 
     override = os.environ.get("SWARMLAB_LAB_DIR", "").strip()
     if override and name is None:
         return Path(override).resolve()
-    name = check_lab_name(name or os.environ.get("SWARMLAB_LAB", "").strip() or DEFAULT_LAB)
-    return REPO_ROOT / ".lab" if name == DEFAULT_LAB else REPO_ROOT / ".lab" / "labs" / name
+    name = env_lab_name() if name is None else check_lab_name(name)
+    return state_root() if name == DEFAULT_LAB else state_root() / "labs" / name
+
+
+def state_root() -> Path:
+    """Every lab's state: the default lab's in it, each named lab's in labs/<name>/."""
+    return REPO_ROOT / ".lab"
+
+
+def recorded_lab_dirs(root: Path | None = None) -> list[Path]:
+    """Every lab directory of this checkout (or below `root`) that may hold a lab: the
+    default lab's, then each named lab's."""
+    root = root or state_root()
+    labs = root / "labs"
+    named = sorted(p for p in labs.iterdir() if p.is_dir()) if labs.is_dir() else []
+    return [root, *named]
 
 
 @dataclass(frozen=True)

@@ -101,22 +101,31 @@ def clean_hosts(lab: LabPaths, net: LabNet, names: Sequence[str], report: Report
                     shutil.rmtree(hp.dir)
 
 
-def down(lab: LabPaths, net: LabNet, report: Reporter) -> None:
-    """Remove every host, the bridge and the generated files. Keeps the guard and key pair."""
+def down(lab: LabPaths, net: LabNet, report: Reporter, recorded: bool = True) -> None:
+    """Remove every host, the bridge and the generated files. Keeps the guard and key pair.
+    `recorded`: the lab directory holds the lab's net.json, so the bridge of `net` is the
+    one this directory made; without it the bridge is left alone."""
     with lock.exclusive(lab, "down"):
-        _down(lab, net, report)
+        _down(lab, net, report, recorded)
 
 
-def _down(lab: LabPaths, net: LabNet, report: Reporter) -> None:
-    clean_hosts(lab, net, lab_host_names(lab), report)
-    with IPRoute() as ipr, report.step(f"deleting bridge {net.bridge} and lab links"):
-        for name in network.lab_links(ipr, net):
-            if name != net.bridge:
-                network.delete_link(ipr, name)
-        network.delete_link(ipr, net.bridge)
-        left = network.lab_links(ipr, net)
-        if left:
-            raise StepError("deleting bridge and lab links", f"still there: {left}")
+def _down(lab: LabPaths, net: LabNet, report: Reporter, recorded: bool = True) -> None:
+    names = lab_host_names(lab)
+    clean_hosts(lab, net, names, report)
+    if recorded:
+        with IPRoute() as ipr, report.step(f"deleting bridge {net.bridge} and lab links"):
+            for name in network.lab_links(ipr, net, names):
+                if name != net.bridge:
+                    network.delete_link(ipr, name)
+            network.delete_link(ipr, net.bridge)
+            left = network.lab_links(ipr, net, names)
+            if left:
+                raise StepError("deleting bridge and lab links", f"still there: {left}")
+    else:
+        with IPRoute() as ipr:
+            if network.link_exists(ipr, net.bridge):
+                report.say(f"left bridge {net.bridge} alone: {lab.root} has no record of "
+                           f"lab {net.name} (net.json), so it may be another directory's")
     with report.step("removing generated files"):
         for path in (lab.inventory, lab.host_list, lab.known_hosts, lab.ssh_config,
                      lab.image_archive, lab.net_file):

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.support import failures
+from tests.support import failures, restore
 
 LIVE = ("lab", "hosts", "reliability", "lifecycle", "scale", "verbs", "vm")
 
@@ -16,6 +16,8 @@ LIVE = ("lab", "hosts", "reliability", "lifecycle", "scale", "verbs", "vm")
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     report = yield
+    if report.when == "call":
+        item.stash[restore.OUTCOME] = report.failed
     if report.failed and any(item.get_closest_marker(m) for m in LIVE):
         kept = failures.keep(item.name)
         if kept is not None:

@@ -3,6 +3,7 @@ udp, swarm, tasks, containers), to which name or address, and what must happen."
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -10,6 +11,16 @@ KINDS = ("ping", "dns", "http", "tcp", "udp", "swarm", "tasks", "containers")
 INVENTORY = ("swarm", "tasks", "containers")
 """Kinds that only list what runs: answered at once, whether the lab works or not."""
 SOURCES = ("service", "container", "host")
+# Characters a terminal acts on instead of showing (controls, bidi and other format
+# characters, line separators) and no characters at all (surrogates, unassigned).
+UNSHOWN = frozenset(("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"))
+
+
+def printable(text: str) -> str:
+    """`text` with every character a terminal would act on written as its escape: a result
+    line shows a stack's names and a host's answers, and neither may drive the terminal."""
+    return "".join(c.encode("unicode_escape").decode("ascii")
+                   if unicodedata.category(c) in UNSHOWN else c for c in text)
 
 
 @dataclass(frozen=True)
@@ -100,4 +111,5 @@ class Result:
         expectation = "" if self.check.expect == "pass" else " (expected to fail)"
         detail = f": {self.detail}" if self.detail else ""
         label = f"[{self.check.label}] " if self.check.label else ""
-        return f"{verdict}  {label}{self.check.tried()}{expectation} -> {self.outcome}{detail}"
+        return printable(f"{verdict}  {label}{self.check.tried()}{expectation} -> "
+                         f"{self.outcome}{detail}")

@@ -142,14 +142,16 @@ def _from_source(probe: Probe) -> str:
         return host_command(probe)
     if source.kind == "host":
         return f"{bounded} {host_command(probe)}"
+    # Bounded inside the container too: ending the `docker` CLI leaves what it started there.
+    inside = f"{bounded} {tool_command(probe)}"
     if source.kind == "container":
-        return f"{bounded} docker exec {shlex.quote(source.name)} {tool_command(probe)}"
+        return f"{bounded} docker exec {shlex.quote(source.name)} {inside}"
     # $TASKS: "<service> <container>" per running task here, listed once for the script.
     missing = shlex.quote(f"no running task of {source.name} on this host")
     pick = _q("awk", "-v", f"s={source.name}", "$1 == s { print $2; exit }")
     return (f'c=$(printf "%s\\n" "$TASKS" | {pick}); '
             f'if [ -z "$c" ]; then echo {missing}; exit {NO_SOURCE}; fi; '
-            f'{bounded} docker exec "$c" {tool_command(probe)}')
+            f'{bounded} docker exec "$c" {inside}')
 
 
 def script(probes: Sequence[tuple[int, Probe]]) -> str:

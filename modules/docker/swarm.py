@@ -67,23 +67,39 @@ def update(target: Target, settings: SwarmSettings) -> None:
     docker(target, args)
 
 
-def leave(target: Target, timeout: float = 30) -> None:
-    """Leave the swarm, then remove the task containers the swarm can no longer clean up."""
+QUIET_POLLS = 4
+"""Polls half a second apart that must find no task container before a leave is done."""
+
+
+def leave(target: Target, timeout: float = 30) -> list[str]:
+    """Leave the swarm, then remove the task containers the swarm can no longer clean up;
+    the IDs of those it removed.
+
+    Task containers left after the leave: those of services removed while this node was
+    down (nothing in the swarm reconciles them any more), those dockerd is still removing
+    for services removed a moment ago, and those its agent still creates after the leave has
+    returned (a task it was handed before: "task manager failed to report status to agent").
+    So it is done only when the node is out of the swarm and QUIET_POLLS polls in a row
+    found none, bounded by `timeout`. "Already in progress" and "No such container" are
+    what we want."""
     try:
         docker(target, ["swarm", "leave", "--force"])
     except RemoteError as err:
         if "not part of a swarm" not in str(err):
             raise
-    # Task containers left after the leave: those of services removed while this node was
-    # down (nothing in the swarm reconciles them any more), and those dockerd is still
-    # removing for services removed a moment ago. "Already in progress" and "No such
-    # container" are what we want; wait, bounded, until none is left.
     task_filter = ["ps", "-aq", "--filter", "label=com.docker.swarm.task.id"]
     orphans: list[str] = []
-    for _ in polls(timeout):
+    removed: list[str] = []
+    quiet, state = 0, ""
+    for _ in polls(timeout, first=0.5, longest=0.5):
         orphans = docker(target, task_filter).split()
         if not orphans:
-            return
+            state = str(info(target).get("LocalNodeState"))
+            quiet = quiet + 1 if state == "inactive" else 0
+            if quiet >= QUIET_POLLS:
+                return removed
+            continue
+        quiet = 0
         result = run(target, "docker rm --force -- " + " ".join(map(shlex.quote, orphans)),
                      check=False)
         failures = [line for line in result.stderr.strip().splitlines()
@@ -91,5 +107,9 @@ def leave(target: Target, timeout: float = 30) -> None:
         if failures:
             raise RemoteError(f"{target.label}: task containers left after `docker swarm leave` "
                               f"cannot be removed: {'; '.join(failures)}")
-    raise RemoteError(f"{target.label}: task containers still there {timeout:g}s after "
-                      f"`docker swarm leave`: {' '.join(orphans)}")
+        removed += [o for o in orphans if o not in removed]
+    if orphans:
+        raise RemoteError(f"{target.label}: task containers still there {timeout:g}s after "
+                          f"`docker swarm leave`: {' '.join(orphans)}")
+    raise RemoteError(f"{target.label}: still {state or 'in a swarm'} {timeout:g}s after "
+                      "`docker swarm leave --force`")

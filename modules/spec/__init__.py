@@ -11,7 +11,8 @@ every value is checked against an allow-list.
 - declared.py: the checks a stack declares (swarmlab:validate);
 - content.py:  what the lab runs by default (the seed's services and demo containers);
 - files.py:    the files a stack names (hostsFile, the SSH key and known_hosts), read and checked;
-- pulumi_config.py: the stack's settings, read through `pulumi.Config`.
+- pulumi_config.py: the stack's settings, read through `pulumi.Config`;
+- yamlfile.py: YAML read from a user (stack files, --checks), safely: no aliases, bounded.
 """
 
 from modules.spec.model import (

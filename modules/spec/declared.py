@@ -12,11 +12,13 @@ addresses.
         timeout: 3                                        # seconds a try waits, 1-30, default 2
 
 Targets: a service (`web`), its tasks (`tasks.web`), a single-host demo container, a host
-name (tried at its lab address), an address in the LAN or a declared overlay subnet, or
-`@web2`: that demo container's address on `network`. `http` and `tcp` take `port` (http:
-80 by default); `udp` asks whether the source host has a socket bound on `port`/udp (a UDP
-port that answers nothing cannot be proven from outside), so its target is the source host
-itself.
+name (tried at its lab address), a host address of the lab (a host's own, one in a macvlan
+range, or one in a declared overlay subnet), or `@web2`: that demo container's address on
+`network`. Never the machine: the LAN's gateway is the machine's own bridge, and a
+network's own, broadcast and gateway addresses are no lab host. `dns` resolves a service,
+`tasks.<service>` or a demo container. `http` and `tcp` take `port` (http: 80 by default);
+`udp` asks whether the source host has a socket bound on `port`/udp (a UDP port that
+answers nothing cannot be proven from outside), so its target is the source host itself.
 """
 
 from __future__ import annotations
@@ -27,19 +29,18 @@ from typing import Any
 from modules.spec import content
 from modules.spec.model import CheckSpec, LabSpec
 from modules.spec.rules import (
-    DNS_NAME,
-    PRINTABLE,
     ConfigError,
     err,
     expect,
     integer,
     keys,
-    text,
+    label,
 )
 
 KINDS = ("ping", "dns", "http", "tcp", "udp")
 EXPECT = ("pass", "fail")
 MAX_CHECKS = 200
+MAX_NAME = 120
 DEFAULT_PORTS = {"http": content.HTTP_PORT}
 
 
@@ -84,16 +85,43 @@ def _lab_names(spec: LabSpec) -> list[str]:
                                *(h.name for h in spec.hosts)]))
 
 
-def _lab_networks(spec: LabSpec) -> list[ipaddress.IPv4Network]:
-    return [ipaddress.IPv4Network(spec.lan_subnet),
-            *(ipaddress.IPv4Network(o.subnet) for o in spec.overlays if o.subnet)]
+def _resolvable(spec: LabSpec) -> list[str]:
+    """What a dns check may resolve: Docker's DNS knows these, and nothing else of the lab."""
+    hosts = {h.name for h in spec.hosts}
+    return [n for n in _lab_names(spec) if n not in hosts]
+
+
+def _not_hosts(net: ipaddress.IPv4Network, gateway: ipaddress.IPv4Address
+               ) -> set[ipaddress.IPv4Address]:
+    return {net.network_address, net.broadcast_address, gateway}
+
+
+def _is_lab_host_address(address: ipaddress.IPv4Address, spec: LabSpec) -> bool:
+    """A lab host's own address, or a host address a lab network hands its containers: in a
+    macvlan range, or in a declared overlay subnet (whose first address is its gateway)."""
+    if address in {ipaddress.IPv4Address(h.address) for h in spec.hosts}:
+        return True
+    lan = ipaddress.IPv4Network(spec.lan_subnet)
+    if any(address in ipaddress.IPv4Network(r) for r in spec.macvlan.ranges.values()):
+        return address not in _not_hosts(lan, ipaddress.IPv4Address(spec.lan_gateway))
+    for overlay in spec.overlays:
+        net = ipaddress.IPv4Network(overlay.subnet) if overlay.subnet else None
+        if net is not None and address in net:
+            return address not in _not_hosts(net, net.network_address + 1)
+    return False
+
+
+def _allowed_targets(spec: LabSpec, names: list[str]) -> str:
+    hosts = ", ".join(h.address for h in spec.hosts)
+    ranges = [*spec.macvlan.ranges.values(), *(o.subnet for o in spec.overlays if o.subnet)]
+    return (f"a lab name ({', '.join(names)}), a lab host's address ({hosts}), a host address "
+            f"in a macvlan range or declared overlay subnet ({', '.join(ranges)}; not a "
+            "network, broadcast or gateway address), or @<demo container>")
 
 
 def _target(key: str, value: Any, spec: LabSpec, network: str) -> str:
     names = _lab_names(spec)
-    nets = _lab_networks(spec)
-    allowed = ("a lab name (" + ", ".join(names) + "), an address in "
-               + " or ".join(str(n) for n in nets) + ", or @<demo container>")
+    allowed = _allowed_targets(spec, names)
     value = expect(key, value, str, allowed)
     if value.startswith("@"):
         if value[1:] not in _demo_names(spec):
@@ -112,7 +140,10 @@ def _target(key: str, value: Any, spec: LabSpec, network: str) -> str:
         address = ipaddress.IPv4Address(value)
     except ValueError:
         raise err(key, value, allowed) from None
-    if not any(address in n for n in nets):
+    if address == ipaddress.IPv4Address(spec.lan_gateway):
+        raise err(key, value, f"not the LAN's gateway {spec.lan_gateway}, which is the "
+                  f"machine's own, not the lab's; {allowed}")
+    if not _is_lab_host_address(address, spec):
         raise err(key, value, allowed)
     return value
 
@@ -130,6 +161,9 @@ def _one(key: str, raw: Any, spec: LabSpec) -> CheckSpec:
         raise ConfigError(f"swarmlab:{key}: exactly one of {', '.join(KINDS)} (what to try, "
                           f"and its target); got {', '.join(kinds) or 'none'}")
     kind = kinds[0]
+    if kind == "dns" and obj["dns"] not in _resolvable(spec):
+        raise err(f"{key}.dns", obj["dns"], "a lab name Docker's DNS resolves: "
+                  + ", ".join(_resolvable(spec)))
     source_kind, source, host = _source(f"{key}.from", obj["from"], spec)
     network = ""
     if "network" in obj:
@@ -150,17 +184,15 @@ def _one(key: str, raw: Any, spec: LabSpec) -> CheckSpec:
         if source_kind != "host" or target not in own:
             raise ConfigError(f"swarmlab:{key}: udp asks whether a host has port {port}/udp "
                               "bound: `from: {host: H}` and `udp: H` (the same host)")
-    if kind == "dns" and not DNS_NAME.fullmatch(target):
-        raise err(f"{key}.dns", target, "a lab name to resolve")
     outcome = obj.get("expect", "pass")
     if outcome not in EXPECT:
         raise err(f"{key}.expect", outcome, " | ".join(EXPECT))
-    label = text(f"{key}.name", obj.get("name", ""), PRINTABLE, "printable text")[:120]
+    name = label(f"{key}.name", obj.get("name", ""), MAX_NAME)
     return CheckSpec(kind=kind, source_kind=source_kind, source=source, host=host,
                      target=target, port=port, network=network, expect=outcome,
                      timeout=integer(f"{key}.timeout", obj.get("timeout", 2), 1, 30),
                      retries=integer(f"{key}.retries", obj.get("retries", 0), 0, 10),
-                     name=label)
+                     name=name)
 
 
 def parse_checks(raw: Any, spec: LabSpec) -> tuple[CheckSpec, ...]:

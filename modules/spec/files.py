@@ -10,8 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from modules.spec.model import LabSpec
-from modules.spec.parse import parse_spec
-from modules.spec.rules import ConfigError, err
+from modules.spec.parse import PATH, parse_spec
+from modules.spec.rules import ConfigError, err, text
+
+# The hosts tool's list of a few dozen hosts is a few KiB.
+MAX_HOST_LIST = 1 << 20
 
 
 def _resolve(root: Path, path: str) -> Path:
@@ -20,6 +23,8 @@ def _resolve(root: Path, path: str) -> Path:
 
 
 def _nonempty(key: str, given: str, path: Path, hint: str) -> None:
+    if path.exists() and not path.is_file():
+        raise err(key, given, f"a regular file ({path} is not one; {hint})")
     if not path.is_file():
         raise err(key, given, f"a file that exists ({path} does not; {hint})")
     if path.stat().st_size == 0:
@@ -27,15 +32,30 @@ def _nonempty(key: str, given: str, path: Path, hint: str) -> None:
 
 
 def read_host_list(root: Path, given: Any) -> Any:
-    """The decoded JSON of the hosts file (checked afterwards like swarmlab:hosts)."""
+    """The decoded JSON of the hosts file (checked afterwards like swarmlab:hosts). No
+    message shows what the file holds: the key may point at any file."""
     if not isinstance(given, str):
         return None  # parse_spec names the bad value
+    text("hostsFile", given, PATH, "a file path (not starting with '-')")
     path = _resolve(root, given)
     _nonempty("hostsFile", given, path, "the hosts tool writes it: run `make hosts`")
+    if path.stat().st_size > MAX_HOST_LIST:
+        raise err("hostsFile", given, f"a JSON list of hosts ({path} is larger than "
+                                      f"{MAX_HOST_LIST // 1024} KiB)")
     try:
-        return json.loads(path.read_text())
-    except ValueError as error:
-        raise err("hostsFile", given, f"a JSON list of hosts ({path}: {error})") from None
+        data = path.read_bytes()
+    except OSError as error:
+        raise err("hostsFile", given, f"a file this user can read ({path}: {error.strerror})"
+                  ) from None
+    try:
+        return json.loads(data.decode("utf-8"))
+    except json.JSONDecodeError as error:
+        # Its own words and a position: never the text it could not read.
+        raise err("hostsFile", given, f"a JSON list of hosts ({path}: {error.msg}: line "
+                                      f"{error.lineno} column {error.colno} (char {error.pos}))"
+                  ) from None
+    except (ValueError, RecursionError):
+        raise err("hostsFile", given, f"a JSON list of hosts ({path} is not UTF-8 JSON)") from None
 
 
 def load(raw: dict[str, Any], root: Path) -> LabSpec:

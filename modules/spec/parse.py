@@ -37,6 +37,8 @@ from modules.spec.rules import (
     keys,
     list_of_strings,
     network,
+    refuse,
+    shown,
     text,
 )
 from modules.spec.settings import BY_KEY, default
@@ -49,6 +51,14 @@ PRIVATE = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12"
 DOCKER_OWN = (("Docker's ingress network", ipaddress.IPv4Network("10.0.0.0/24")),
               ("Docker's default bridge", ipaddress.IPv4Network("172.17.0.0/16")))
 PATH = re.compile(r"[^\x00-\x1f\-][^\x00-\x1f]{0,4095}")
+# Raft needs a majority: an even count tolerates no more failures than one fewer, and every
+# manager past five slows each write for no gain in a lab.
+MANAGER_COUNTS = (1, 3, 5)
+# What inet_aton reads as an address (3232235777, 0xc0a80101, 192.168.257): a service so
+# named would make a check's "lab name" an address anywhere, the machine's own included.
+NUMERIC_NAME = re.compile(r"[0-9][0-9A-Fa-fXx.]*")
+# A key a message may show as it is; any other is shown quoted (escaped).
+PLAIN_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,63}")
 
 
 def _private(key: str, net: ipaddress.IPv4Network, low: int, high: int) -> None:
@@ -81,7 +91,8 @@ def _hosts(key: str, raw: Any, default_user: str, lan: ipaddress.IPv4Network,
            gateway: ipaddress.IPv4Address) -> tuple[HostSpec, ...]:
     hosts_list = expect(key, raw, list, "a list of {name, address, role[, user, ssh]}")
     if not hosts_list:
-        raise ConfigError(f"swarmlab:{key}: the list is empty; a lab needs at least one manager")
+        raise refuse(key, "the list is empty; a lab needs at least one manager",
+                     "a list of hosts with at least one manager")
     hosts: list[HostSpec] = []
     for i, item in enumerate(hosts_list):
         at = f"{key}[{i}]"
@@ -101,21 +112,40 @@ def _hosts(key: str, raw: Any, default_user: str, lan: ipaddress.IPv4Network,
         ssh_host, ssh_port = _ssh_endpoint(f"{at}.ssh", obj["ssh"]) if "ssh" in obj else (None, 22)
         for other in hosts:
             if other.name == name:
-                raise ConfigError(f"swarmlab:{at}.name: host {name!r} is listed twice")
+                raise refuse(f"{at}.name", f"host {name!r} is listed twice",
+                             "a name no other host has")
             if other.address == str(address):
-                raise ConfigError(f"swarmlab:{at}.address: {address} is already the address of "
-                                  f"host {other.name!r}")
+                raise refuse(f"{at}.address", f"{address} is already the address of host "
+                             f"{other.name!r}", "an address no other host has")
         hosts.append(HostSpec(name=name, address=str(address), role=role, user=user,
                               ssh_host=ssh_host, ssh_port=ssh_port))
-    managers = [h for h in hosts if h.role == "manager"]
-    if not managers:
-        raise ConfigError(f"swarmlab:{key}: no host has role 'manager'; a swarm needs 1, 3 or 5")
-    if len(managers) % 2 == 0:
-        raise ConfigError(
-            f"swarmlab:{key}: {len(managers)} managers is an even number; use 1, 3 or 5: raft "
-            f"needs a majority, and {len(managers)} managers tolerate no more failures than "
-            f"{len(managers) - 1}")
+    count = sum(1 for h in hosts if h.role == "manager")
+    allowed = "hosts of which 1, 3 or 5 have role 'manager'"
+    if not count:
+        raise refuse(key, "no host has role 'manager'; a swarm needs 1, 3 or 5", allowed)
+    if count not in MANAGER_COUNTS:
+        if count % 2 == 0:
+            raise refuse(key, f"{count} managers is an even number; use 1, 3 or 5: raft needs a "
+                         f"majority, and {count} managers tolerate no more failures than "
+                         f"{count - 1}", allowed)
+        raise refuse(key, f"{count} managers are too many; use 1, 3 or 5: every raft write waits "
+                     "for a majority of them, and 5 already tolerate 2 failures", allowed)
     return tuple(hosts)
+
+
+def _hosts_of_file(path: str, host_list: Any, default_user: str, lan: ipaddress.IPv4Network,
+                   gateway: ipaddress.IPv4Address) -> tuple[HostSpec, ...]:
+    """The host list read from swarmlab:hostsFile, checked like swarmlab:hosts. Its refusals
+    name the entry and what is allowed, never a value from the file: the key may point at any
+    file (a credentials file, a key), and its content must not reach a message or a log."""
+    try:
+        return _hosts("hostsFile", host_list, default_user, lan, gateway)
+    except ConfigError as error:
+        entry = error.key.removeprefix("hostsFile")
+        where = f"entry {entry}" if entry.startswith("[") else "the whole list"
+        allowed = error.allowed or "a JSON list of {name, address, role[, user, ssh]}"
+        raise ConfigError(f"swarmlab:hostsFile: the host list in {shown(path)} is not valid "
+                          f"({where}); allowed: {allowed}", "hostsFile", allowed) from None
 
 
 def _reserved_names(macvlan_name: str) -> tuple[str, ...]:
@@ -153,7 +183,7 @@ def _overlays(raw: Any, lan: ipaddress.IPv4Network, macvlan_name: str) -> tuple[
         subnet = None
         if "subnet" in obj:
             net = network(f"{key}.subnet", obj["subnet"])
-            _private(f"{key}.subnet", net, 8, 28)
+            _private(f"{key}.subnet", net, 16, 29)
             for other_key, other in seen_nets:
                 if net.overlaps(other):
                     raise ConfigError(f"swarmlab:{key}.subnet: {net} overlaps {other_key} {other}; "
@@ -228,6 +258,9 @@ def _services(raw: Any, hosts: tuple[HostSpec, ...], lab_image: str,
         obj = keys(key, item, ("name", "network", "node"), ("image", "command", "replicas"))
         name = text(f"{key}.name", obj["name"], OBJECT_NAME,
                     "letters, digits, '_', '.', '-' (starting with a letter or digit)")
+        if NUMERIC_NAME.fullmatch(name):
+            raise err(f"{key}.name", name, "a name that is not a number (a name such as "
+                      "3232235777, 0xc0a80101 or 10.1 reads as an IPv4 address)")
         if any(s.name == name for s in services):
             raise ConfigError(f"swarmlab:{key}.name: service {name!r} is listed twice")
         on_network = obj["network"]
@@ -308,7 +341,8 @@ def parse_spec(raw: dict[str, Any], host_list: Any = None) -> LabSpec:
                           "swarmlab:hosts or swarmlab:hostsFile (see stacks/Pulumi.local.yaml)")
     for key in raw:
         if key not in BY_KEY:
-            raise ConfigError(f"swarmlab:{key}: unknown key; allowed keys: {', '.join(BY_KEY)}")
+            name = key if isinstance(key, str) and PLAIN_KEY.fullmatch(key) else shown(key)
+            raise ConfigError(f"swarmlab:{name}: unknown key; allowed keys: {', '.join(BY_KEY)}")
     if "hosts" in raw and "hostsFile" in raw:
         raise ConfigError("swarmlab:hostsFile: set either swarmlab:hosts or swarmlab:hostsFile, "
                           "not both")
@@ -321,8 +355,7 @@ def parse_spec(raw: dict[str, Any], host_list: Any = None) -> LabSpec:
     if "hosts" in raw:
         hosts = _hosts("hosts", raw["hosts"], user, lan, gateway)
     else:
-        _path("hostsFile", raw)
-        hosts = _hosts("hostsFile", host_list, user, lan, gateway)
+        hosts = _hosts_of_file(_path("hostsFile", raw), host_list, user, lan, gateway)
     ssh = SshSpec(
         key_file=_path("sshKeyFile", raw),
         known_hosts_file=_path("sshKnownHostsFile", raw),

@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pulumi
-import yaml
 
+from modules.spec import yamlfile
 from modules.spec.files import load
 from modules.spec.model import LabSpec
+from modules.spec.rules import ConfigError
 from modules.spec.settings import NAMESPACE, SETTINGS
 
 
@@ -25,17 +26,21 @@ def decode(kind: str, value: str) -> Any:
         return value
     try:
         return json.loads(value)
-    except ValueError:
+    except (ValueError, RecursionError):
         return value
 
 
 def stack_file_keys(root: Path, stack: str) -> list[str]:
     """The `swarmlab:*` keys set in the stack's config file (Pulumi.yaml names its folder)."""
-    project = yaml.safe_load((root / "Pulumi.yaml").read_text()) or {}
-    path = root / project.get("stackConfigDir", ".") / f"Pulumi.{stack}.yaml"
+    project = yamlfile.stack_document(root / "Pulumi.yaml", "Pulumi.yaml",
+                                      "a Pulumi project file: a mapping")
+    folder = project.get("stackConfigDir", ".")
+    if not isinstance(folder, str):
+        raise ConfigError("Pulumi.yaml: stackConfigDir is not valid; allowed: a folder path")
+    path = root / folder / f"Pulumi.{stack}.yaml"
     if not path.is_file():
         return []
-    config = (yaml.safe_load(path.read_text()) or {}).get("config") or {}
+    config = yamlfile.stack_config(path)
     return [key.split(":", 1)[1] for key in config if key.startswith(f"{NAMESPACE}:")]
 
 

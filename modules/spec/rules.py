@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import reprlib
+import unicodedata
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -13,7 +15,15 @@ T = TypeVar("T")
 
 
 class ConfigError(ValueError):
-    """A stack configuration error; the message names key, value and what is allowed."""
+    """A stack configuration error; the message names key, value and what is allowed.
+
+    `key` and `allowed` say the same without the value, for values read from a file the
+    stack names (swarmlab:hostsFile), whose content a message never shows."""
+
+    def __init__(self, message: str, key: str = "", allowed: str = "") -> None:
+        super().__init__(message)
+        self.key = key
+        self.allowed = allowed
 
 
 HOST_NAME = re.compile(r"[a-z][a-z0-9-]{0,62}")
@@ -23,7 +33,12 @@ USER_NAME = re.compile(r"[a-z_][a-z0-9_-]{0,31}")
 INTERFACE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,14}")
 DNS_NAME = re.compile(r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
                       r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*")
-PRINTABLE = re.compile(r"[^\x00-\x1f\x7f]{0,4096}")
+PRINTABLE = re.compile(r"[^\x00-\x1f\x7f-\x9f]{0,4096}")
+# What a terminal would act on instead of showing: controls (C0, C1), format characters
+# (bidi overrides, zero-width ones), line and paragraph separators; and no character at all
+# (surrogates, private use, unassigned).
+UNSHOWN = frozenset(("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"))
+SHOWN_CHARS = 80
 # Docker's reference grammar: [registry[:port]/]path[:tag][@digest]; every component
 # starts with a letter or digit.
 _COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
@@ -31,10 +46,34 @@ IMAGE_REF = re.compile(
     rf"(?:[A-Za-z0-9]+(?:[.-][A-Za-z0-9]+)*(?::[0-9]{{1,5}})?/)?{_COMPONENT}(?:/{_COMPONENT})*"
     r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?"
 )
+# Docker's own bound on a repository name; tag and digest fit beside it.
+MAX_IMAGE_REF = 255
+
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxdict, _SHORT.maxtuple = 3, 6, 6, 6
+_SHORT.maxstring = _SHORT.maxother = _SHORT.maxlong = SHOWN_CHARS
+
+
+def shown(value: Any) -> str:
+    """A bad value as a message shows it: its repr (which escapes every character a terminal
+    would act on), bounded in length, items and depth, so a huge value (or one that holds the
+    same list many times over) makes a short message."""
+    try:
+        text = _SHORT.repr(value)
+    except ValueError:  # an int too long for Python to print
+        return "a value too long to show"
+    return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS - 3] + "..."
 
 
 def err(key: str, value: Any, allowed: str) -> ConfigError:
-    return ConfigError(f"swarmlab:{key}: {value!r} is not valid; allowed: {allowed}")
+    return ConfigError(f"swarmlab:{key}: {shown(value)} is not valid; allowed: {allowed}",
+                       key, allowed)
+
+
+def refuse(key: str, problem: str, allowed: str) -> ConfigError:
+    """A refusal whose message is not "value is not valid": `problem` says what is wrong, and
+    `allowed` (without any value) what would do."""
+    return ConfigError(f"swarmlab:{key}: {problem}", key, allowed)
 
 
 def expect(key: str, value: Any, kind: type | tuple[type, ...], allowed: str) -> Any:
@@ -74,11 +113,24 @@ def keys(key: str, obj: Any, required: tuple[str, ...], optional: tuple[str, ...
     obj = expect(key, obj, dict, f"an object with keys {allowed}")
     for name in obj:
         if name not in required + optional:
-            raise ConfigError(f"swarmlab:{key}: unknown key {name!r}; allowed keys: {allowed}")
+            raise refuse(key, f"unknown key {shown(name)}; allowed keys: {allowed}",
+                         f"an object with keys {allowed} (no others)")
     for name in required:
         if name not in obj:
-            raise ConfigError(f"swarmlab:{key}: missing key {name!r}; required keys: {allowed}")
+            raise refuse(key, f"missing key {name!r}; required keys: {allowed}",
+                         f"an object with keys {allowed} (required: {', '.join(required)})")
     return obj
+
+
+def label(key: str, value: Any, limit: int) -> str:
+    """Text shown on a terminal as it is (a check's name): printable characters only, so it
+    cannot move the cursor, clear the screen or reorder what follows it."""
+    allowed = (f"printable text of at most {limit} characters (no control, format or bidi "
+               "characters)")
+    value = expect(key, value, str, allowed)
+    if len(value) > limit or any(unicodedata.category(c) in UNSHOWN for c in value):
+        raise err(key, value, allowed)
+    return str(value)
 
 
 def _address(key: str, value: Any, pattern: str, parse: Callable[[str], T], allowed: str) -> T:
@@ -103,6 +155,8 @@ def network(key: str, value: Any) -> ipaddress.IPv4Network:
 
 
 def image(key: str, value: Any) -> str:
+    if isinstance(value, str) and len(value) > MAX_IMAGE_REF:
+        raise err(key, value, f"an image reference of at most {MAX_IMAGE_REF} characters")
     return text(key, value, IMAGE_REF,
                 "an image reference such as nginx:1.27 or registry:5000/app:tag")
 

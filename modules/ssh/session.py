@@ -79,8 +79,21 @@ def _connect(target: Target) -> paramiko.SSHClient:
         if not Path(path).is_file():
             raise RemoteError(f"{where}: {what} {path} does not exist; are the hosts up "
                               "(`make hosts`)?")
+    # Files that are there but unreadable are refused here, naming the file and never its
+    # content: paramiko would raise its own exception (with the bad line) or call it transient.
+    try:
+        paramiko.PKey.from_path(target.key_file)
+    except (paramiko.SSHException, ValueError, TypeError):
+        raise RemoteError(f"{where}: SSH key file {target.key_file} is not a private key without "
+                          "a passphrase (OpenSSH or PEM); allowed: the lab's key, as the hosts "
+                          "tool makes it") from None
     client = paramiko.SSHClient()
-    client.load_host_keys(target.known_hosts_file)
+    try:
+        client.load_host_keys(target.known_hosts_file)
+    except (paramiko.hostkeys.InvalidHostKey, ValueError):
+        raise RemoteError(f"{where}: known_hosts file {target.known_hosts_file} has a line that is "
+                          "not a host key; allowed: lines of `host key-type base64-key`, as the "
+                          "hosts tool writes them") from None
     client.set_missing_host_key_policy(paramiko.RejectPolicy())
     timeout = target.connect_timeout
     endpoint = f"{target.endpoint}:{target.port}"

@@ -22,8 +22,7 @@ from pathlib import Path
 import pytest
 
 from hosts import engine, procs, topology
-from tests.support import builder
-from tests.support.paths import PY, ROOT
+from tests.support import builder, hoststool
 
 NET = topology.lab_net(builder.HOSTS_TOOL, "192.168.77.0/24")
 HOSTS = {h.name: h.address for h in topology.plan(1, 1, NET)}
@@ -39,8 +38,8 @@ def hosts_env(lab_dir: Path) -> dict[str, str]:
 
 def run_hosts(env: dict[str, str], *args: str, timeout: float = 300
               ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(PY), "-m", "hosts", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    """`python -m hosts` on this module's own lab: its environment is always given."""
+    return hoststool.run_hosts(*args, env=env, timeout=timeout)
 
 
 @dataclass

@@ -14,6 +14,7 @@ import threading
 import pytest
 
 from modules.ssh.waiting import polls
+from tests.support.live import pair
 from tools.lab import capture
 
 pytestmark = pytest.mark.lab
@@ -76,16 +77,9 @@ def _ping_while_capturing(lab, client_host: str, client: str, name: str, capture
     return req, capture.count(found["pcap"])
 
 
-def _pair(lab, prefix: str):
-    client_host, client = lab.task_container(f"{prefix}app")
-    server_host, _ = lab.task_container(f"{prefix}web")
-    assert client_host != server_host
-    return client_host, client, server_host
-
-
 def test_the_encrypted_overlay_carries_pings_as_esp_between_hosts(lab, kernel_features, capsys):
     _require(kernel_features, "esp", "traffic on the encrypted overlay")
-    client_host, client, server_host = _pair(lab, "secure-net-")
+    client_host, client, server_host = pair(lab, "secure-net-")
     before = {h: _esp_packets(lab, h) for h in (client_host, server_host)}
     assert all(before.values()), f"no ESP states: {before}"
     # By the task's own name: a ping to a VIP is answered in the caller's namespace (moby#33770).
@@ -103,7 +97,7 @@ def test_the_encrypted_overlay_carries_pings_as_esp_between_hosts(lab, kernel_fe
 
 def test_the_plain_overlay_carries_the_same_pings_as_vxlan(lab, kernel_features, capsys):
     _require(kernel_features, "esp", "the comparison with the encrypted overlay")
-    client_host, client, server_host = _pair(lab, "")
+    client_host, client, server_host = pair(lab, "")
     req, counts = _ping_while_capturing(lab, client_host, client, "tasks.web", server_host)
     _show(capsys, f"capture {capture.summary(req, counts)}")
     assert counts["VXLAN udp/4789"] >= 2 * PINGS, counts

@@ -7,6 +7,8 @@ import json
 
 import pytest
 
+from tests.support.live import pair
+
 pytestmark = pytest.mark.lab
 
 HTTP_GET = "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 {name} 80"
@@ -14,14 +16,6 @@ HTTP_GET = "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 {name} 80"
 
 def _inspect(lab, name):
     return json.loads(lab.host("manager").check_output(f"docker network inspect {name}"))[0]
-
-
-def _pair(lab, prefix):
-    """Where the client and server tasks of a pair run; the seed wants different hosts."""
-    client_host, client = lab.task_container(f"{prefix}app")
-    server_host, _ = lab.task_container(f"{prefix}web")
-    assert client_host != server_host, f"{prefix}app and {prefix}web share {client_host}"
-    return lab.host(client_host), client
 
 
 def test_myoverlay_is_a_swarm_scoped_overlay_with_both_hosts_as_peers(lab):
@@ -38,13 +32,15 @@ def _verbose_peers(lab, name):
 
 
 def test_app_pings_web_by_name_across_hosts_on_myoverlay(lab):
-    host, app = _pair(lab, "")
+    client_host, app, _ = pair(lab, "")
+    host = lab.host(client_host)
     out = host.check_output(f"docker exec {app} ping -c 1 -W 2 web")
     assert " 0% packet loss" in out
 
 
 def test_app_fetches_webs_page_across_hosts_on_myoverlay(lab):
-    host, app = _pair(lab, "")
+    client_host, app, _ = pair(lab, "")
+    host = lab.host(client_host)
     page = host.check_output(f"docker exec {app} sh -c \"{HTTP_GET.format(name='web')}\"")
     assert "200 OK" in page and "swarmlab" in page.lower()
 
@@ -76,7 +72,8 @@ def test_mymacvlan_is_swarm_scoped_and_built_from_config_only_networks(lab):
 
 
 def test_app_pings_and_fetches_web_across_hosts_on_mymacvlan(lab):
-    host, app = _pair(lab, "mymacvlan-")
+    client_host, app, _ = pair(lab, "mymacvlan-")
+    host = lab.host(client_host)
     assert " 0% packet loss" in host.check_output(
         f"docker exec {app} ping -c 1 -W 2 mymacvlan-web")
     page = host.check_output(

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support import builder
+from tests.support import builder, restore
 from tests.support.lab import Lab
 
 
@@ -15,3 +15,8 @@ from tests.support.lab import Lab
 def lab() -> Iterator[Lab]:
     with builder.lab_for_session(require_own=True) as running:
         yield running
+
+
+@pytest.fixture(autouse=True)
+def _restored(request: pytest.FixtureRequest, lab: Lab) -> Iterator[None]:
+    yield from restore.restored(request, lab, check_health=False)

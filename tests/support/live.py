@@ -29,6 +29,15 @@ def wait_no_containers(host: Any, timeout: float = 30) -> bool:
     return any(not host.check_output("docker ps -aq") for _ in polls(timeout))
 
 
+def pair(lab: Lab, prefix: str) -> tuple[str, str, str]:
+    """Where the seed's pair `<prefix>app` and `<prefix>web` run: (the client's host, the
+    client's task container, the server's host). The seed wants them on different hosts."""
+    client_host, client = lab.task_container(f"{prefix}app")
+    server_host, _ = lab.task_container(f"{prefix}web")
+    assert client_host != server_host, f"{prefix}app and {prefix}web share {client_host}"
+    return client_host, client, server_host
+
+
 def pings(lab: Lab, client: str, server: str) -> bool:
     """A task of service `client` pings the tasks of `server` by name, once, right now."""
     try:

@@ -23,6 +23,12 @@ class RecordingMocks(pulumi.runtime.Mocks):
                         "worker_token": MOCK_TOKEN, "manager_token": MOCK_TOKEN,
                         "unlock_key": "", "tasks": [], "addresses": {"bridge": "172.17.0.3"},
                         "state": "ready", "passed": 1, "skipped": []})
+        if "driver" in args.inputs:  # a network: its state as the provider reads it
+            outputs.update({"actual_driver": args.inputs["driver"],
+                            "actual_scope": args.inputs.get("scope") or "local",
+                            "actual_subnet": args.inputs.get("subnet") or "",
+                            "actual_gateway": args.inputs.get("gateway") or "",
+                            "encrypted": "encrypted" in (args.inputs.get("options") or {})})
         self.resources[args.name] = {"type": args.typ, "inputs": dict(args.inputs)}
         return rid, outputs
 

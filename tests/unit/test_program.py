@@ -3,27 +3,14 @@
 from __future__ import annotations
 
 import ipaddress
-from pathlib import Path
 from typing import Any
 
 import pulumi
 import pytest
-import yaml
 
-from modules import program
-from modules.spec import LabSpec, parse_spec
+from modules import outputs, program
 from tests.support import mocks
-
-ROOT = Path(__file__).resolve().parents[2]
-HOSTS = [{"name": "manager", "address": "192.168.1.10", "role": "manager"},
-         {"name": "worker", "address": "192.168.1.11", "role": "worker"}]
-
-
-def local_spec(**changes: Any) -> LabSpec:
-    config = yaml.safe_load((ROOT / "stacks" / "Pulumi.local.yaml").read_text())["config"]
-    raw = {key.split(":", 1)[1]: value for key, value in config.items()}
-    values = {**raw, "hosts": HOSTS, **changes}
-    return parse_spec({k: v for k, v in values.items() if v is not None})
+from tests.support.stacks import local_spec
 
 
 @pytest.fixture()
@@ -199,9 +186,37 @@ def test_each_resource_waits_only_for_the_hosts_it_uses(recorded):
                                   "demo-manager", "demo-worker"}
 
 
-def test_every_output_of_the_schema_is_exported():
-    from modules.outputs import SECRET_KEYS, LabOutputs
+@pulumi.runtime.test
+def test_every_output_of_the_schema_is_exported_and_only_the_secrets_are_secret(lab, monkeypatch):
+    _, built = lab
+    exported: dict[str, Any] = {}
+    monkeypatch.setattr(pulumi, "export", exported.__setitem__)
+    outputs.export(program.values(built))
+    assert list(exported) == [*outputs.LabOutputs.__annotations__, *outputs.SECRET_KEYS]
 
-    mocks.start()
-    exported = program.values(program.build(local_spec()))
-    assert set(exported) == {*LabOutputs.__annotations__, *SECRET_KEYS}
+    async def resolved() -> dict[str, tuple[Any, bool]]:
+        found = {}
+        for key, value in exported.items():
+            out = pulumi.Output.from_input(value)
+            found[key] = (await out.future(), await out.is_secret())
+        return found
+
+    def check(found: dict[str, tuple[Any, bool]]) -> None:
+        assert [k for k, (_, secret) in found.items() if secret] == list(outputs.SECRET_KEYS)
+        values = {k: value for k, (value, _) in found.items()}
+        assert values["workerJoinToken"] == values["managerJoinToken"] == mocks.MOCK_TOKEN
+        assert mocks.MOCK_TOKEN not in str([values[k] for k in outputs.LabOutputs.__annotations__])
+        networks = values["networks"]
+        assert set(networks) == {"myoverlay", "secure_net", "mymacvlan"}
+        assert all(set(n) == set(outputs.NetworkOut.__annotations__) for n in networks.values())
+        assert {name: n["encrypted"] for name, n in networks.items()} == {
+            "myoverlay": False, "secure_net": True, "mymacvlan": False}
+        assert networks["mymacvlan"]["driver"] == "macvlan"
+        nodes = values["nodes"]
+        assert set(nodes) == {"manager", "worker"}
+        assert all(set(n) == set(outputs.NodeOut.__annotations__) for n in nodes.values())
+        assert set(values["ready"]) == set(outputs.ReadyOut.__annotations__)
+        # The parsed form the tools read accepts what was exported.
+        assert set(outputs.parse(values)) == set(outputs.LabOutputs.__annotations__)
+
+    return pulumi.Output.from_input(resolved()).apply(check)

@@ -10,7 +10,7 @@
     matrix    who reaches whom on every network, by name and by address (<lab dir>/reachability.md)
     exec      a command on lab hosts (--node all|NAME[,NAME]) or in a service's tasks (--service)
     capture   packets on a host's interface for a few seconds: a pcap and a one-line summary
-    forget    after destroy: remove the lab's stack, working stack file and files
+    destroy   the lab down from any state: pulumi destroy, hosts down, stack and files
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from modules.checks import declared
 from modules.checks.run import run_checks
 from modules.spec.settings import default
 from modules.ssh import RemoteError
-from tools.lab import capture, diagram, execute, inspect, labs, matrix, spec, stackfile, summary
+from tools.lab import capture, destroy, diagram, execute, inspect, labs, matrix, spec, stackfile, summary
 
 
 def _pulumi(*args: str) -> subprocess.CompletedProcess[str]:
@@ -46,6 +46,8 @@ def cmd_stack(args: argparse.Namespace) -> int:
     private_dir(labs.STATE_ROOT / "state")
     stackfile.passphrase(lab_dir)
     stackfile.write(args.lab, args.stack, lab_dir)
+    # The Makefile reads this back as text and accepts only values of its own lists: main()
+    # checked both against the same lists before anything here was written.
     (lab_dir / "lab.env").write_text(f"LAB_STACK={args.stack}\nLAB_BACKEND={args.backend}\n")
     proc = _pulumi("stack", "select", "--create", args.lab)
     if proc.returncode != 0:
@@ -93,7 +95,17 @@ def cmd_subnet(args: argparse.Namespace) -> int:
     return 0
 
 
+FORMATS = ("table", "json")
+
+
+def check_format(raw: str) -> str:
+    if raw not in FORMATS:
+        raise ValueError(f"FORMAT={raw!r} is not valid; allowed: {', '.join(FORMATS)}")
+    return raw
+
+
 def cmd_inspect(args: argparse.Namespace) -> int:
+    check_format(args.format)
     if cmd_require(args) != 0:
         return 1
     doc = inspect.gather(args.lab)
@@ -150,6 +162,7 @@ def cmd_matrix(args: argparse.Namespace) -> int:
 
 
 def cmd_exec(args: argparse.Namespace) -> int:
+    execute.check_command(args.cmd)
     if cmd_require(args) != 0:
         return 1
     lab_spec = spec.lab_spec(args.lab)
@@ -165,10 +178,11 @@ def cmd_exec(args: argparse.Namespace) -> int:
 
 
 def cmd_capture(args: argparse.Namespace) -> int:
+    seconds = capture.parse_seconds(args.duration)
     if cmd_require(args) != 0:
         return 1
     targets = spec.targets(spec.lab_spec(args.lab))
-    req = capture.request(args.node, args.iface, args.duration, args.filter, list(targets))
+    req = capture.request(args.node, args.iface, seconds, args.filter, list(targets))
     print(f"[capture] {req.node} {req.iface} for {req.seconds}s ...", file=sys.stderr)
     try:
         pcap = capture.take(targets[req.node], req)
@@ -180,26 +194,26 @@ def cmd_capture(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_forget(args: argparse.Namespace) -> int:
-    """The lab's Pulumi stack, its working stack file and its own files, once its hosts are
-    down (what other labs share stays: state, working stack files, the suite's reports)."""
-    lab_dir = labs.lab_dir()
-    if (lab_dir / "inventory.json").is_file():
-        print(f"[lab] lab {args.lab}'s hosts are still up: run `make destroy LAB={args.lab}`",
-              file=sys.stderr)
-        return 1
-    proc = _pulumi("stack", "rm", "--yes", "--stack", args.lab)
-    if proc.returncode != 0 and "no stack named" not in proc.stderr:
-        print(f"[lab] pulumi stack rm {args.lab}: {proc.stderr.strip()}", file=sys.stderr)
-        return 1
-    labs.stack_file(args.lab).unlink(missing_ok=True)
-    labs.remove_lab_files(args.lab)
-    return 0
+def cmd_destroy(args: argparse.Namespace) -> int:
+    """`pulumi destroy`, the hosts down, then the lab's stack and files, from any state
+    (tools/lab/destroy.py)."""
+    return destroy.destroy(args.lab)
+
+
+def _checked(args: argparse.Namespace) -> argparse.Namespace:
+    """The values given, each checked (ValueError names the Makefile's variable), before any
+    verb runs; the lab is the one named, else this environment's ($SWARMLAB_LAB)."""
+    args.lab = labs.lab_name() if args.lab is None else labs.check_lab(args.lab)
+    if getattr(args, "stack", None) is not None:
+        labs.check_stack(args.stack)
+    if getattr(args, "backend", None) is not None:
+        labs.check_backend(args.backend)
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.lab", description=__doc__.splitlines()[0])
-    parser.add_argument("--lab", default=labs.lab_name(), type=labs.check_name)
+    parser.add_argument("--lab", default=None, help="the lab (default: $SWARMLAB_LAB, else swarmlab)")
     sub = parser.add_subparsers(dest="verb", required=True)
     p_stack = sub.add_parser("stack", help="write the working stack file, select the stack")
     p_stack.add_argument("--stack", required=True)
@@ -209,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     p_subnet = sub.add_parser("subnet", help="the LAN a stack asks for")
     p_subnet.add_argument("--stack", required=True)
     p_inspect = sub.add_parser("inspect", help="the lab as it runs (docs/inspect.md)")
-    p_inspect.add_argument("--format", choices=("table", "json"), default="table")
+    p_inspect.add_argument("--format", default="table", help=" or ".join(FORMATS))
     p_diagram = sub.add_parser("diagram", help="draw the running lab")
     p_diagram.add_argument("--out", type=Path, default=None,
                            help="output path without extension (default: <lab dir>/diagram)")
@@ -225,17 +239,18 @@ def main(argv: list[str] | None = None) -> int:
     p_capture = sub.add_parser("capture", help="a pcap of a host's interface")
     p_capture.add_argument("--node", required=True)
     p_capture.add_argument("--iface", default="eth1")
-    p_capture.add_argument("--duration", type=int, default=5)
+    p_capture.add_argument("--duration", default="5", help=f"seconds, 1 to {capture.MAX_SECONDS}")
     p_capture.add_argument("--filter", default="")
-    sub.add_parser("forget", help="after destroy: the lab's stack and files")
+    sub.add_parser("destroy", help="the lab down from any state, nothing of it left")
     args = parser.parse_args(argv)
-    if args.verb == "diagram" and args.out is None:
-        args.out = labs.lab_dir() / "diagram"
     verbs = {"stack": cmd_stack, "summary": cmd_summary, "require": cmd_require, "subnet": cmd_subnet,
              "inspect": cmd_inspect, "diagram": cmd_diagram, "validate": cmd_validate,
              "matrix": cmd_matrix, "exec": cmd_exec, "capture": cmd_capture,
-             "forget": cmd_forget}
+             "destroy": cmd_destroy}
     try:
+        _checked(args)
+        if args.verb == "diagram" and args.out is None:
+            args.out = labs.lab_dir() / "diagram"
         return int(verbs[args.verb](args))
     except ValueError as err:
         print(f"[lab] {err}", file=sys.stderr)

@@ -41,6 +41,14 @@ class Request:
                 f"-w -{expression}")
 
 
+def parse_seconds(raw: str) -> int:
+    """DURATION as typed: ASCII digits only (int() would take `٣`, ` 3`, `+3` or `3_0`)."""
+    if not re.fullmatch(r"[0-9]{1,3}", raw) or not 1 <= int(raw) <= MAX_SECONDS:
+        raise ValueError(f"DURATION={raw!r} is not valid; allowed: a whole number of seconds "
+                         f"from 1 to {MAX_SECONDS}")
+    return int(raw)
+
+
 def request(node: str, iface: str, seconds: int, pcap_filter: str, nodes: list[str]) -> Request:
     """The capture asked for, each value checked; ValueError names the bad one."""
     if node not in nodes:

@@ -1,12 +1,17 @@
 """`exec`: one command on chosen lab hosts, or inside every running task of a service, with a
 header per host or task (netlab's and containerlab's `exec`).
 
-The command is the user's own and runs as typed: on a host through its login shell, in a
-task through `sh -c`. The hosts and the service are checked against the lab's own names.
+The command is the user's own and runs as typed, by `sh -c`: on a host (the SSH layer runs
+every command so, under the host's `timeout`), and in a task (`docker exec ... sh -c`, under
+the container's own `timeout`: ending the `docker` CLI on the host would leave the command
+running in the container). It is ended after EXEC_SECONDS: the host's and the container's
+`timeout` send TERM then (the host's a little later, see modules.ssh.session.bounded), and
+KILL GRACE seconds after. The hosts and the service are checked against the lab's own names.
 """
 
 from __future__ import annotations
 
+import math
 import shlex
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -15,7 +20,8 @@ from dataclasses import dataclass
 from modules.spec import LabSpec
 from modules.ssh import RemoteError, Target, run
 
-TIMEOUT = 120
+EXEC_SECONDS = 120
+GRACE = 3
 
 
 @dataclass(frozen=True)
@@ -33,16 +39,27 @@ class Outcome:
         return "\n".join(lines)
 
 
+def check_command(command: str) -> str:
+    """The command as typed: one that is empty (or only spaces) would run nothing, and `sh -c`
+    (on a host, the SSH layer's) would take a leading `-` or `+` for an option of its own."""
+    if not command.strip():
+        raise ValueError(f"CMD={command!r} is empty; allowed: a shell command, as in "
+                         "make exec NODE=all CMD='docker ps'")
+    if command[0] in "-+":
+        raise ValueError(f"CMD={command!r} starts with {command[0]}, which sh -c takes for an "
+                         "option; allowed: a shell command that starts otherwise")
+    return command
+
+
 def choose_nodes(spec: LabSpec, node: str) -> list[str]:
-    """`all`, or host names separated by commas; ValueError names the allowed ones."""
+    """`all`, or host names separated by commas, each once; ValueError names the allowed ones."""
     names = [h.name for h in spec.hosts]
     if node == "all":
         return names
-    chosen = [n.strip() for n in node.split(",") if n.strip()]
-    unknown = [n for n in chosen if n not in names]
-    if not chosen or unknown:
+    chosen = [n.strip() for n in node.split(",")]
+    if not all(n in names for n in chosen) or len(set(chosen)) != len(chosen):
         raise ValueError(f"NODE={node!r}: allowed: all, or one or more of {', '.join(names)} "
-                         "(comma-separated)")
+                         "(comma-separated, each once)")
     return chosen
 
 
@@ -62,7 +79,7 @@ def _run(target: Target, header: str, command: str, timeout: float) -> Outcome:
 
 
 def on_hosts(targets: Mapping[str, Target], names: Sequence[str], command: str,
-             timeout: float = TIMEOUT) -> list[Outcome]:
+             timeout: float = EXEC_SECONDS) -> list[Outcome]:
     """The command on each host at once; the outcomes in the order the hosts were named."""
     with ThreadPoolExecutor(max_workers=max(1, len(names))) as pool:
         return list(pool.map(lambda n: _run(targets[n], targets[n].label, command, timeout),
@@ -77,8 +94,14 @@ def _tasks(target: Target, service: str) -> list[tuple[str, str]]:
     return [(cid, name.rsplit(".", 1)[0]) for cid, name in pairs]
 
 
+def in_task(container: str, command: str, timeout: float = EXEC_SECONDS) -> str:
+    """The host's command that runs `command` in a container, bounded inside it too."""
+    return (f"docker exec {shlex.quote(container)} timeout -k {GRACE} {math.ceil(timeout)} "
+            f"sh -c -- {shlex.quote(command)}")
+
+
 def in_service(targets: Mapping[str, Target], service: str, command: str,
-               timeout: float = TIMEOUT) -> list[Outcome]:
+               timeout: float = EXEC_SECONDS) -> list[Outcome]:
     """The command in every running task of the service, wherever it runs."""
     hosts = list(targets)
     with ThreadPoolExecutor(max_workers=max(1, len(hosts))) as pool:
@@ -91,7 +114,7 @@ def in_service(targets: Mapping[str, Target], service: str, command: str,
     def one(job: tuple[str, str, str]) -> Outcome:
         host, cid, task = job
         return _run(targets[host], f"{task} on {targets[host].label}",
-                    f"docker exec {shlex.quote(cid)} sh -c {shlex.quote(command)}", timeout)
+                    in_task(cid, command, timeout), timeout)
 
     with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
         return list(pool.map(one, jobs))

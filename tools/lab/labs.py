@@ -4,29 +4,63 @@ file lives in `.lab/stacks/` (Pulumi.yaml's stackConfigDir) and its state in `.l
 
 from __future__ import annotations
 
-import os
+import re
 import shlex
 import shutil
 import subprocess
 from pathlib import Path
 
 from hosts.paths import REPO_ROOT, lab_dir
-from hosts.topology import DEFAULT_LAB
+from hosts.topology import DEFAULT_LAB, env_lab_name
 from hosts.topology import check_lab_name as check_name
 
 ROOT = REPO_ROOT
 STATE_ROOT = ROOT / ".lab"
 STACKS_DIR = STATE_ROOT / "stacks"
 # In the default lab's folder (.lab), what is not that lab's own: every lab's state and
-# working stack files, the other labs, the suite's reports, the engine's home, bench runs.
-SHARED = frozenset({"state", "stacks", "labs", "failures", "pulumi-home", "report.xml", "bench"})
+# working stack files, the other labs, the suite's reports, the engine's home, bench and
+# mutation-testing runs.
+SHARED = frozenset({"state", "stacks", "labs", "failures", "pulumi-home", "report.xml", "bench",
+                    "mutate"})
+# Where a lab's hosts come from (the Makefile's BACKEND, recorded in lab.env): the hosts
+# tool's backends, and Vagrant's VMs (`make vagrant-lab`).
+BACKENDS = ("onebox", "vm", "vagrant")
+# A committed stack's name (the Makefile's STACK): `hosts.example` is an example to copy.
+STACK_NAME = re.compile(r"[a-z0-9-]+")
 
-__all__ = ["DEFAULT_LAB", "ROOT", "STACKS_DIR", "STATE_ROOT", "check_name", "lab_dir", "lab_name",
-           "make_env", "remove_lab_files", "stack_file", "template"]
+__all__ = ["BACKENDS", "DEFAULT_LAB", "ROOT", "STACKS_DIR", "STATE_ROOT", "check_backend",
+           "check_lab", "check_name", "check_stack", "lab_dir", "lab_name", "make_env",
+           "remove_lab_files", "stack_file", "stacks", "template"]
 
 
 def lab_name() -> str:
-    return check_name(os.environ.get("SWARMLAB_LAB", "").strip() or DEFAULT_LAB)
+    """The lab of this environment: $SWARMLAB_LAB (unset: the default lab; empty: refused)."""
+    return env_lab_name()
+
+
+def check_lab(raw: str) -> str:
+    """The lab a command names (the Makefile's LAB); ValueError names LAB and the allowed form."""
+    return check_name(raw, "LAB")
+
+
+def check_backend(raw: str) -> str:
+    if raw not in BACKENDS:
+        raise ValueError(f"BACKEND={raw!r} is not valid; allowed: {', '.join(BACKENDS)}")
+    return raw
+
+
+def stacks() -> list[str]:
+    """The committed stacks a lab can be made from (stacks/Pulumi.<stack>.yaml)."""
+    found = (p.name[len("Pulumi."):-len(".yaml")] for p in (ROOT / "stacks").glob("Pulumi.*.yaml"))
+    return sorted(name for name in found if STACK_NAME.fullmatch(name))
+
+
+def check_stack(raw: str) -> str:
+    """A committed stack by its plain name (never a path: `../x`, `a/b`)."""
+    if not STACK_NAME.fullmatch(raw) or not template(raw).is_file():
+        raise ValueError(f"STACK={raw!r} is not valid; allowed: {', '.join(stacks())} (a "
+                         "stacks/Pulumi.<stack>.yaml, named with a-z, 0-9 and -)")
+    return raw
 
 
 def make_env(name: str) -> dict[str, str]:

@@ -6,9 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from modules.spec import LabSpec
+from modules.spec import ConfigError, LabSpec, yamlfile
 from modules.spec.files import load
 from modules.ssh import Target
 from tools.lab import labs
@@ -19,8 +17,7 @@ def settings(lab: str) -> dict[str, Any]:
     path = labs.stack_file(lab)
     if not path.is_file():
         raise ValueError(f"lab {lab} has no working stack file ({path}): run `make lab` first")
-    config = (yaml.safe_load(path.read_text()) or {}).get("config") or {}
-    return {key.split(":", 1)[1]: value for key, value in config.items()
+    return {key.split(":", 1)[1]: value for key, value in yamlfile.stack_config(path).items()
             if key.startswith("swarmlab:")}
 
 
@@ -28,9 +25,17 @@ def lab_spec(lab: str, checks_file: Path | None = None) -> LabSpec:
     """The lab's LabSpec; with `checks_file` (a YAML list), its checks in place of the
     stack's swarmlab:validate, checked the same way."""
     values = settings(lab)
-    if checks_file is not None:
-        values["validate"] = yaml.safe_load(checks_file.read_text())
-    return load(values, labs.ROOT)
+    if checks_file is None:
+        return load(values, labs.ROOT)
+    name = yamlfile.name_of(checks_file)
+    values["validate"] = yamlfile.load(checks_file, f"--checks {name}")
+    try:
+        return load(values, labs.ROOT)
+    except ConfigError as error:
+        if not str(error).startswith("swarmlab:validate"):
+            raise
+        # Its checks came from the file, not the stack: say which.
+        raise ConfigError(f"--checks {name}: {error}") from None
 
 
 def targets(spec: LabSpec) -> dict[str, Target]:

@@ -13,10 +13,10 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from hosts.inventory import read_net
 from hosts.paths import LabPaths, private_dir
+from modules.spec import yamlfile
+from modules.spec.rules import shown
 from tools.lab.labs import ROOT, STACKS_DIR, stack_file, template
 
 
@@ -29,8 +29,9 @@ def settings(stack: str, lab_dir: Path, extra: dict[str, Any] | None = None) -> 
     source = template(stack)
     if not source.is_file():
         known = sorted(p.name[len("Pulumi."):-len(".yaml")] for p in source.parent.glob("Pulumi.*.yaml"))
-        raise ValueError(f"STACK={stack!r}: {source} does not exist; allowed: {', '.join(known)}")
-    config: dict[str, Any] = dict((yaml.safe_load(source.read_text()) or {}).get("config") or {})
+        raise ValueError(f"STACK={stack!r}: stacks/{source.name} does not exist; allowed: "
+                         f"{', '.join(known)}")
+    config = yamlfile.stack_config(source, f"stacks/{source.name}")
     if "swarmlab:hosts" not in config:
         config.setdefault("swarmlab:hostsFile", _relative(lab_dir / "hosts.json"))
         _same_lan(config, lab_dir, stack)
@@ -50,6 +51,8 @@ def _same_lan(config: dict[str, Any], lab_dir: Path, stack: str) -> None:
     made_on = str(recorded[0].subnet)
     asked = config.setdefault("swarmlab:lanSubnet", made_on)
     if asked != made_on:
+        if not (isinstance(asked, str) and asked.isprintable()):
+            asked = shown(asked)
         raise ValueError(f"stacks/Pulumi.{stack}.yaml: swarmlab:lanSubnet is {asked}, but lab "
                          f"{recorded[0].name}'s hosts were made on {made_on}: take them down "
                          "(make hosts-down) and make them again (make lab)")
@@ -70,7 +73,7 @@ def write(lab: str, stack: str, lab_dir: Path, extra: dict[str, Any] | None = No
     """Write (or bring up to date) the lab's working stack file; keep Pulumi's salt."""
     private_dir(STACKS_DIR)
     path = stack_file(lab)
-    current = yaml.safe_load(path.read_text()) if path.exists() else None
+    current = yamlfile.stack_document(path) if path.exists() else None
     wanted = {"config": settings(stack, lab_dir, extra)}
     if current and current.get("encryptionsalt"):
         wanted["encryptionsalt"] = current["encryptionsalt"]
@@ -79,5 +82,5 @@ def write(lab: str, stack: str, lab_dir: Path, extra: dict[str, Any] | None = No
         with os.fdopen(fd, "w") as out:
             out.write(f"# Lab {lab}, from stacks/Pulumi.{stack}.yaml: written by `make stack`; "
                       "edit that file instead.\n")
-            out.write(yaml.safe_dump(wanted, sort_keys=False))
+            out.write(yamlfile.dump(wanted))
     return path

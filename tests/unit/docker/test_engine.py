@@ -10,16 +10,9 @@ import pytest
 from modules.docker import engine, swarm
 from modules.ssh import RemoteError
 from tests.support.fakes import TARGET, FakeHosts
+from tests.support.http import http
 
 TOKEN = "SWMTKN-1-" + "t" * 50
-
-
-def http(status: int, body: str, chunked: bool = False) -> str:
-    if chunked:
-        size = f"{len(body):x}"
-        return (f"HTTP/1.1 {status} X\r\nTransfer-Encoding: chunked\r\n\r\n{size}\r\n{body}\r\n"
-                "0\r\n\r\n")
-    return f"HTTP/1.1 {status} X\r\nContent-Length: {len(body)}\r\n\r\n{body}"
 
 
 def test_the_join_token_travels_in_the_request_body_on_stdin(monkeypatch):

@@ -45,7 +45,7 @@ def test_counts_come_from_env_unless_given(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setenv("SWARMLAB_MANAGERS", "3")
     monkeypatch.setenv("SWARMLAB_WORKERS", "2")
     assert topology.counts_from_env() == (3, 2)
-    assert topology.counts_from_env(1, None) == (1, 2)
+    assert topology.counts_from_env("1", None) == (1, 2)
     monkeypatch.setenv("SWARMLAB_WORKERS", "two")
     with pytest.raises(ValueError, match="SWARMLAB_WORKERS"):
         topology.counts_from_env()

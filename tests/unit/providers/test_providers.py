@@ -10,13 +10,17 @@ import pytest
 
 from modules.docker import snapshot
 from modules.docker.cli import DaemonDownError
+from modules.docker.container import ContainerSettings
 from modules.docker.network import NetworkState
 from modules.providers import container, network, readiness, service, swarm_init, swarm_join
-from modules.providers.base import output_names
+from modules.providers.base import output_names, settings_inputs
 from modules.ssh import RemoteError, TransientError
 from tests.support.fakes import TARGET, FakeHosts
+from tests.support.http import http
+from tests.support.inspected import container_doc
 
 PROPS = {"target": TARGET.as_dict()}
+WEB1 = ContainerSettings("web1", "busybox", "bridge", ["sleep", "1d"])
 
 
 def test_network_outputs_are_its_states_fields():
@@ -110,10 +114,6 @@ def test_a_change_drops_the_hosts_snapshot_first(monkeypatch):
 
 
 def test_a_snapshot_asks_the_engine_api_once_and_names_tasks_like_the_cli(monkeypatch):
-    def http(status: int, body: object) -> str:
-        text = json.dumps(body)
-        return f"HTTP/1.1 {status} X\r\nContent-Length: {len(text)}\r\n\r\n{text}"
-
     answers = [http(200, {"Swarm": {"LocalNodeState": "active", "NodeID": "n1"}}),
                http(200, [{"Id": "a", "Name": "myoverlay"}]),
                http(200, [{"Id": "c1", "Names": ["/web1"], "State": "running"}]),
@@ -134,9 +134,7 @@ def test_a_snapshot_asks_the_engine_api_once_and_names_tasks_like_the_cli(monkey
 
 
 def test_a_stopped_container_of_the_labs_own_is_replaced(monkeypatch):
-    old = {"Id": "old", "Name": "/web1", "State": {"Running": False},
-           "Config": {"Image": "busybox", "Cmd": ["sleep", "1d"]}, "HostConfig": {"Init": True},
-           "NetworkSettings": {"Networks": {"bridge": {"NetworkID": "b"}}}}
+    old = container_doc(WEB1, ident="old", running=False)
     state = {"old": old}
     runs = []
 
@@ -145,7 +143,7 @@ def test_a_stopped_container_of_the_labs_own_is_replaced(monkeypatch):
             runs.append(command)
             if len(runs) == 1:
                 return 125, "", 'Conflict. The container name "/web1" is already in use'
-            state["new"] = {**old, "Id": "new", "State": {"Running": True}}
+            state["new"] = container_doc(WEB1, ident="new")
             return 0, "new\n", ""
         if command.startswith("docker rm"):
             state.pop("old")
@@ -156,7 +154,7 @@ def test_a_stopped_container_of_the_labs_own_is_replaced(monkeypatch):
 
     hosts = FakeHosts(handle).install(monkeypatch)
     result = container.ContainerProvider().create(
-        {**PROPS, "name": "web1", "image": "busybox", "network": "bridge", "command": ["sleep", "1d"]})
+        {**PROPS, **settings_inputs(WEB1)})
     assert result.id == "new"
     assert [c.split()[1] for c in hosts.ran("docker r")] == ["run", "rm", "run"]
 
@@ -164,9 +162,7 @@ def test_a_stopped_container_of_the_labs_own_is_replaced(monkeypatch):
 def test_a_create_whose_connection_failed_after_docker_made_it_adopts_it(monkeypatch):
     """The first `docker run` made the container, then the connection died under it: the
     retry finds the name taken and adopts the lab's own container instead of failing."""
-    made = {"Id": "c1", "Name": "/web1", "State": {"Running": True},
-            "Config": {"Image": "busybox", "Cmd": ["sleep", "1d"]}, "HostConfig": {"Init": True},
-            "NetworkSettings": {"Networks": {"bridge": {"NetworkID": "b"}}}}
+    made = container_doc(WEB1)
     runs = []
 
     def handle(host, command, stdin):
@@ -181,7 +177,7 @@ def test_a_create_whose_connection_failed_after_docker_made_it_adopts_it(monkeyp
     FakeHosts(handle).install(monkeypatch)
     monkeypatch.setattr("modules.ssh.waiting.time.sleep", lambda seconds: None)
     result = container.ContainerProvider().create(
-        {**PROPS, "name": "web1", "image": "busybox", "network": "bridge", "command": ["sleep", "1d"]})
+        {**PROPS, **settings_inputs(WEB1)})
     assert result.id == "c1" and len(runs) == 2
 
 

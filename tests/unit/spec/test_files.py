@@ -53,3 +53,30 @@ def test_a_missing_or_empty_file_is_named_with_its_key(lab: Path, path: str, con
     with pytest.raises(ConfigError) as caught:
         load({"hostsFile": ".lab/hosts.json"}, lab)
     assert str(caught.value) == message.format(lab=lab)
+
+
+def test_a_host_list_that_cannot_be_read_is_named_with_its_key(
+        lab: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def refused(self: Path) -> bytes:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "read_bytes", refused)
+    with pytest.raises(ConfigError) as caught:
+        load({"hostsFile": ".lab/hosts.json"}, lab)
+    assert str(caught.value) == (f"swarmlab:hostsFile: '.lab/hosts.json' is not valid; allowed: "
+                                 f"a file this user can read ({lab}/.lab/hosts.json: Permission "
+                                 "denied)")
+
+
+def test_a_yaml_file_that_cannot_be_read_is_named(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from modules.spec import yamlfile
+
+    def refused(self: Path, *args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    (tmp_path / "checks.yaml").write_text("[]\n")
+    monkeypatch.setattr(Path, "open", refused)
+    with pytest.raises(ConfigError) as caught:
+        yamlfile.load(tmp_path / "checks.yaml", "checks.yaml")
+    assert str(caught.value) == "checks.yaml: cannot be read (Permission denied)"

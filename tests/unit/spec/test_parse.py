@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from modules.spec import ConfigError, parse_spec
+from modules.spec import ConfigError, parse_spec, yamlfile
 from modules.spec.settings import SETTINGS
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -22,7 +21,7 @@ ALL_KEYS = ", ".join(s.key for s in SETTINGS)
 
 def local_stack() -> dict[str, Any]:
     """The committed local stack, with the host list the hosts tool writes for 1 + 1."""
-    config = yaml.safe_load((ROOT / "stacks" / "Pulumi.local.yaml").read_text())["config"]
+    config = yamlfile.stack_config(ROOT / "stacks" / "Pulumi.local.yaml")
     raw = {key.split(":", 1)[1]: value for key, value in config.items()}
     return {**raw, "hosts": [MANAGER, WORKER]}
 
@@ -47,7 +46,7 @@ IMAGE = "an image reference such as nginx:1.27 or registry:5000/app:tag"
 PRIVATE_LAN = ("a private IPv4 network (in 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16) "
                "from /16 to /24")
 PRIVATE_OVERLAY = ("a private IPv4 network (in 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16) "
-                   "from /8 to /28")
+                   "from /16 to /29")
 USER = "a user name (lowercase letters, digits, '_', '-')"
 
 BAD: list[tuple[str, dict[str, Any], str]] = [
@@ -305,5 +304,107 @@ def test_a_hosts_file_is_checked_like_hosts() -> None:
     assert [h.name for h in spec.hosts] == ["manager", "worker"]
     with pytest.raises(ConfigError) as caught:
         parse_spec(raw, [MANAGER, {**WORKER, "role": "boss"}])
-    assert str(caught.value) == ("swarmlab:hostsFile[1].role: 'boss' is not valid; allowed: "
-                                 "manager | worker")
+    assert str(caught.value) == ("swarmlab:hostsFile: the host list in '.lab/hosts.json' is not "
+                                 "valid (entry [1].role); allowed: manager | worker")
+
+
+@pytest.mark.parametrize("count", [1, 3, 5])
+def test_one_three_or_five_managers_make_a_swarm(count: int) -> None:
+    hosts = [{"name": f"m{i}", "address": f"192.168.1.{10 + i}", "role": "manager"}
+             for i in range(count)]
+    spec = parse_spec(with_(hosts=[*hosts, {**WORKER, "address": "192.168.1.30"}], validate=None))
+    assert len(spec.managers) == count and len(spec.workers) == 1
+
+
+@pytest.mark.parametrize(("count", "message"), [
+    (4, "swarmlab:hosts: 4 managers is an even number; use 1, 3 or 5: raft needs a majority, "
+        "and 4 managers tolerate no more failures than 3"),
+    (6, "swarmlab:hosts: 6 managers is an even number; use 1, 3 or 5: raft needs a majority, "
+        "and 6 managers tolerate no more failures than 5"),
+    (7, "swarmlab:hosts: 7 managers are too many; use 1, 3 or 5: every raft write waits for a "
+        "majority of them, and 5 already tolerate 2 failures"),
+])
+def test_other_manager_counts_are_refused(count: int, message: str) -> None:
+    hosts = [{"name": f"m{i}", "address": f"192.168.1.{10 + i}", "role": "manager"}
+             for i in range(count)]
+    with pytest.raises(ConfigError) as caught:
+        parse_spec(with_(hosts=hosts, validate=None))
+    assert str(caught.value) == message
+
+
+@pytest.mark.parametrize(("lan", "refused"), [
+    ("10.10.0.0/15", True), ("10.10.0.0/16", False), ("10.10.7.0/24", False),
+    ("10.10.7.0/25", True)])
+def test_the_lan_is_from_a_16_to_a_24(lan: str, refused: bool) -> None:
+    net = ipaddress.IPv4Network(lan)
+    raw = with_(lanSubnet=lan, validate=None,
+                hosts=[{**MANAGER, "address": str(net.network_address + 10)}])
+    if not refused:
+        assert parse_spec(raw).lan_subnet == lan
+        return
+    with pytest.raises(ConfigError) as caught:
+        parse_spec(raw)
+    assert str(caught.value) == f"swarmlab:lanSubnet: {lan!r} is not valid; allowed: {PRIVATE_LAN}"
+
+
+@pytest.mark.parametrize(("subnet", "refused"), [
+    ("10.20.0.0/15", True), ("10.20.0.0/16", False), ("10.20.0.0/29", False),
+    ("10.20.0.0/30", True)])
+def test_an_overlay_subnet_is_from_a_16_to_a_29(subnet: str, refused: bool) -> None:
+    raw = with_(overlays=[{"name": "myoverlay", "subnet": subnet}], services=None, validate=None)
+    if not refused:
+        assert parse_spec(raw).overlays[0].subnet == subnet
+        return
+    with pytest.raises(ConfigError) as caught:
+        parse_spec(raw)
+    assert str(caught.value) == (f"swarmlab:overlays[0].subnet: {subnet!r} is not valid; "
+                                 f"allowed: {PRIVATE_OVERLAY}")
+
+
+def test_one_overlay_name_twice_is_refused() -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_spec(with_(overlays=[{"name": "a"}, {"name": "a", "encrypted": True}], services=None,
+                         validate=None))
+    assert str(caught.value) == "swarmlab:overlays[1].name: network 'a' is listed twice"
+
+
+def test_the_gateway_is_never_inside_a_macvlan_range() -> None:
+    ranges = {"manager": "192.168.1.128/29", "worker": "192.168.1.136/29"}
+    raw = with_(macvlan={"name": "mymacvlan", "parent": "eth1", "ranges": ranges}, validate=None)
+    assert parse_spec(raw).macvlan.ranges == ranges
+    with pytest.raises(ConfigError) as caught:
+        parse_spec({**raw, "lanGateway": "192.168.1.137"})
+    assert str(caught.value) == ("swarmlab:macvlan.ranges.worker: '192.168.1.136/29' is not valid; "
+                                 "allowed: a range that leaves out the gateway 192.168.1.137")
+
+
+@pytest.mark.parametrize("name", ["3232235777", "0xc0a80101", "10.1", "0300.0250.1.1"])
+def test_a_service_is_never_named_like_an_address(name: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_spec(with_(services=[service(name=name)], validate=None))
+    assert str(caught.value) == (
+        f"swarmlab:services[0].name: {name!r} is not valid; allowed: a name that is not a number "
+        "(a name such as 3232235777, 0xc0a80101 or 10.1 reads as an IPv4 address)")
+    assert parse_spec(with_(services=[service(name="1web")], validate=None)).services[0].name == "1web"
+
+
+def test_a_hosts_file_never_shows_what_it_holds() -> None:
+    """The key may point at any file: its refusal names the entry and what is allowed."""
+    raw = with_(hosts=None, hostsFile="creds.json", validate=None)
+    for content, where, allowed in [
+        ({"auths": {"r": {"auth": "dXNlcjpzM2NyZXQ="}}}, "the whole list",
+         "a list of {name, address, role[, user, ssh]}"),
+        (["dXNlcjpzM2NyZXQ="], "entry [0]", "an object with keys name, address, role, user, ssh"),
+        ([{**MANAGER, "dXNlcjpzM2NyZXQ=": 1}], "entry [0]",
+         "an object with keys name, address, role, user, ssh (no others)"),
+        ([MANAGER, {**WORKER, "user": "dXNlcjpzM2NyZXQ="}], "entry [1].user",
+         "a user name (lowercase letters, digits, '_', '-')"),
+        ([MANAGER, {**MANAGER, "address": "192.168.1.11"}], "entry [1].name",
+         "a name no other host has"),
+        ([{**MANAGER, "role": "worker"}], "the whole list",
+         "hosts of which 1, 3 or 5 have role 'manager'"),
+    ]:
+        with pytest.raises(ConfigError) as caught:
+            parse_spec(raw, content)
+        assert str(caught.value) == (f"swarmlab:hostsFile: the host list in 'creds.json' is not "
+                                     f"valid ({where}); allowed: {allowed}")

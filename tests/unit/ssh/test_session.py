@@ -3,39 +3,76 @@ for a refused channel, and secrets kept out of messages."""
 
 from __future__ import annotations
 
-import os
+import json
+import shlex
 import subprocess
 import threading
-import time
+from types import SimpleNamespace
 
 import paramiko
 import pytest
 
 from modules.ssh import RemoteError, TransientError, redact, run
 from modules.ssh import session as ssh_session
-from tests.support.fakes import TARGET
+from tests.support.fakes import TARGET, FakeHosts
+
+
+class CountingSlots:
+    """The host's real session slots, counting the commands that found none free (and so
+    wait for one) while the others run."""
+
+    def __init__(self, slots: threading.BoundedSemaphore, changed: threading.Condition) -> None:
+        self.slots = slots
+        self.changed = changed
+        self.waiting = 0
+
+    def __enter__(self) -> None:
+        if self.slots.acquire(blocking=False):
+            return
+        with self.changed:
+            self.waiting += 1
+            self.changed.notify_all()
+        self.slots.acquire()
+        with self.changed:
+            self.waiting -= 1
+
+    def __exit__(self, *exc: object) -> None:
+        self.slots.release()
 
 
 def test_commands_to_one_host_share_at_most_sessions_per_host_channels(monkeypatch):
-    open_now, most = [0], [0]
-    lock = threading.Lock()
+    """30 commands at once: each running one holds its session until the test lets go, so
+    the test sees the moment every command either runs or waits for a slot."""
+    monkeypatch.setattr(ssh_session, "_links", {})
+    changed = threading.Condition()
+    link = ssh_session._link(TARGET)
+    slots = link.sessions = CountingSlots(link.sessions, changed)  # type: ignore[assignment]
+    running, most = [0], [0]
+    release = threading.Event()
 
     def session(target, command, stdin, deadline, limit):
-        with lock:
-            open_now[0] += 1
-            most[0] = max(most[0], open_now[0])
-        time.sleep(0.02)
-        with lock:
-            open_now[0] -= 1
+        with changed:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+            changed.notify_all()
+        release.wait()
+        with changed:
+            running[0] -= 1
         return 0, b"", ""
 
     monkeypatch.setattr(ssh_session, "_session", session)
     threads = [threading.Thread(target=run, args=(TARGET, "true")) for _ in range(30)]
     for thread in threads:
         thread.start()
+    with changed:
+        # A bound only against a hang: the threads need microseconds to get there.
+        settled = changed.wait_for(lambda: running[0] + slots.waiting == len(threads), timeout=30)
+        seen = running[0]
+    release.set()
     for thread in threads:
-        thread.join()
-    assert most[0] == ssh_session.SESSIONS_PER_HOST < 10  # below OpenSSH's default MaxSessions
+        thread.join(timeout=30)
+    assert settled and not any(thread.is_alive() for thread in threads)
+    assert seen == most[0] == ssh_session.SESSIONS_PER_HOST < 10  # below sshd's MaxSessions
 
 
 class RefusingTransport:
@@ -62,29 +99,32 @@ def test_a_refused_channel_is_transient_and_keeps_the_shared_connection(monkeypa
 
 
 class TricklingChannel:
-    """A command that keeps printing one byte every 0.2 s and never ends."""
+    """A command that prints a byte every `every` seconds (never: None) and never ends, on a
+    clock that moves only while _drain waits for the channel (select): no real time passes."""
 
-    def __init__(self) -> None:
-        self.read_fd, self.write_fd = os.pipe()
-        self.eof_received = False
-        self.closed = False
+    eof_received = False
+    closed = False
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, every: float | None = 0.2) -> None:
+        self.every = every
+        self.now = 0.0
         self.pending = 0
-        self.stop = threading.Event()
-        threading.Thread(target=self._trickle, daemon=True).start()
+        self.waits = 0
+        monkeypatch.setattr(ssh_session, "time", SimpleNamespace(monotonic=lambda: self.now))
+        monkeypatch.setattr(ssh_session, "select", SimpleNamespace(select=self.select))
 
-    def _trickle(self) -> None:
-        while not self.stop.wait(0.2):
-            self.pending += 1
-            os.write(self.write_fd, b"x")
-
-    def fileno(self) -> int:
-        return self.read_fd
+    def select(self, readable, writable, errors, timeout):
+        self.waits += 1
+        assert self.waits < 1000, "_drain is still waiting long after its deadline"
+        step = timeout if self.every is None else min(timeout, self.every)
+        self.now += step
+        self.pending += step == self.every
+        return readable, [], []
 
     def recv_ready(self) -> bool:
         return self.pending > 0
 
     def recv(self, size: int) -> bytes:
-        os.read(self.read_fd, 1)
         self.pending -= 1
         return b"x"
 
@@ -92,13 +132,12 @@ class TricklingChannel:
         return False
 
 
-def test_a_command_that_keeps_printing_still_ends_at_its_deadline():
-    channel = TricklingChannel()
-    started = time.monotonic()
-    out, _ = ssh_session._drain(channel, time.monotonic() + 1.0)  # type: ignore[arg-type]
-    channel.stop.set()
+@pytest.mark.parametrize("every", [0.2, None], ids=["printing", "silent"])
+def test_a_command_that_never_ends_ends_at_its_deadline(monkeypatch, every):
+    channel = TricklingChannel(monkeypatch, every)
+    out, _ = ssh_session._drain(channel, 1.5)  # type: ignore[arg-type]
     assert out is None, "the deadline passed: no output is returned"
-    assert time.monotonic() - started < 1.5
+    assert 1.5 <= channel.now < 1.7, "it stopped at its deadline, not later"
 
 
 def test_a_missing_key_file_is_named(tmp_path):
@@ -113,22 +152,6 @@ def test_a_missing_key_file_is_named(tmp_path):
     assert not isinstance(caught.value, TransientError)
 
 
-def test_an_authentication_failure_is_not_retried(tmp_path, monkeypatch):
-    for name in ("key", "known_hosts"):
-        (tmp_path / name).write_text("")
-    target = TARGET.__class__(**{**TARGET.as_dict(), "key_file": str(tmp_path / "key"),
-                                 "known_hosts_file": str(tmp_path / "known_hosts")})
-
-    def refuse(self, *args, **kwargs):
-        raise paramiko.AuthenticationException("Authentication failed.")
-
-    monkeypatch.setattr(paramiko.SSHClient, "connect", refuse)
-    with pytest.raises(RemoteError) as caught:
-        run(target, "true")
-    assert not isinstance(caught.value, TransientError)
-    assert "SSH authentication as root with" in str(caught.value)
-
-
 def test_tokens_and_keys_are_redacted_from_failure_messages(monkeypatch):
     token = "SWMTKN-1-" + "a" * 50 + "-" + "b" * 25
     key = "SWMKEY-1-" + "C" * 43
@@ -139,28 +162,39 @@ def test_tokens_and_keys_are_redacted_from_failure_messages(monkeypatch):
     assert "SWMTKN" not in str(caught.value)
 
 
+def test_the_ssh_trace_log_has_no_secret(monkeypatch, tmp_path):
+    token = "SWMTKN-1-" + "a" * 50 + "-" + "b" * 25
+    key = "SWMKEY-1-" + "C" * 43
+    log = tmp_path / "ssh.jsonl"
+    monkeypatch.setenv("SWARMLAB_SSH_LOG", str(log))
+    FakeHosts(lambda host, command, stdin: (0, "", "")).install(monkeypatch)
+    run(TARGET, f"echo {token} | docker swarm unlock {key}")
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [(e["event"], e["host"], e["command"], e["exit"]) for e in lines] == [
+        ("command", "worker", "echo [secret] | docker swarm unlock [secret]", 0)]
+    assert "SWM" not in log.read_text()
+
+
 class OrphanedChannel(TricklingChannel):
     """A channel paramiko closed because its connection died: no EOF ever comes."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.stop.set()
-        self.closed = True
+    closed = True
 
 
-def test_a_connection_lost_under_a_command_ends_it_at_once_not_at_its_deadline():
-    started = time.monotonic()
+def test_a_connection_lost_under_a_command_ends_it_at_once_not_at_its_deadline(monkeypatch):
+    channel = OrphanedChannel(monkeypatch)
     with pytest.raises(EOFError, match="connection to the host was lost"):
-        ssh_session._drain(OrphanedChannel(), time.monotonic() + 30)  # type: ignore[arg-type]
-    assert time.monotonic() - started < 1
+        ssh_session._drain(channel, 30.0)  # type: ignore[arg-type]
+    assert channel.waits == 0, "it waited for a channel that can give nothing more"
 
 
-def test_the_host_ends_a_command_soon_after_the_client_gives_up_on_it():
-    started = time.monotonic()
-    proc = subprocess.run(["sh", "-c", ssh_session.bounded("sleep 60; echo 'never'", 0.5)],
-                          capture_output=True, text=True, timeout=30)
-    assert proc.returncode == 124 and proc.stdout == ""
-    assert time.monotonic() - started < 6
+@pytest.mark.parametrize(("limit", "term_after"), [(0.5, 3), (120, 122), (120.2, 123)])
+def test_the_host_ends_a_command_soon_after_the_client_gives_up_on_it(limit, term_after):
+    """The host's own `timeout`: TERM a little after the client's deadline, then KILL 3 s later
+    for a command that ignores TERM (a hung docker CLI would keep its sshd session)."""
+    command = "sleep 60; echo 'never'"
+    assert shlex.split(ssh_session.bounded(command, limit)) == [
+        "timeout", "-k", "3", str(term_after), "sh", "-c", command]
 
 
 def test_a_bounded_command_keeps_its_quoting_stdin_and_exit_status():

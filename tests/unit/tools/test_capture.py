@@ -59,3 +59,15 @@ def test_bad_requests_are_refused_naming_the_setting(args, message):
 def test_what_is_not_a_pcap_is_refused():
     with pytest.raises(ValueError, match="not a pcap file"):
         capture.count(b"tcpdump: eth9: No such device exists\n")
+
+
+@pytest.mark.parametrize("raw", ["٣", "\uff13", " 3", "3 ", "+3", "3_0", "0", "301", "5s", "-5", "", "1e3"])
+def test_a_duration_is_ascii_digits_in_range(raw):
+    with pytest.raises(ValueError) as refused:
+        capture.parse_seconds(raw)
+    assert str(refused.value) == (f"DURATION={raw!r} is not valid; allowed: a whole number of "
+                                  "seconds from 1 to 300")
+
+
+def test_a_good_duration_is_its_number():
+    assert [capture.parse_seconds(raw) for raw in ("1", "5", "300")] == [1, 5, 300]

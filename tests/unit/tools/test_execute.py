@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.unit.test_program import local_spec
@@ -27,3 +29,24 @@ def test_a_service_must_be_the_labs():
 def test_the_header_names_the_host_and_a_failure_its_exit_status():
     out = execute.Outcome("worker (192.168.1.11)", 3, "one\n", "two\n").render()
     assert out == "--- worker (192.168.1.11) ---\none\ntwo\n[exit 3]"
+
+
+def test_a_host_named_twice_or_an_empty_name_is_refused():
+    spec = local_spec()
+    for bad in ("manager,manager", "worker, worker", "manager,", ",worker", "manager,,worker"):
+        with pytest.raises(ValueError, match=r"\(comma-separated, each once\)"):
+            execute.choose_nodes(spec, bad)
+
+
+def test_an_empty_command_is_refused():
+    for bad in ("", "  ", "\n\t"):
+        with pytest.raises(ValueError, match="is empty; allowed: a shell command"):
+            execute.check_command(bad)
+    assert execute.check_command(" true ") == " true "
+
+
+def test_a_command_sh_would_take_for_its_own_option_is_refused():
+    for bad in ("-x ls", "+e; ls", "--help"):
+        with pytest.raises(ValueError, match=re.escape(f"starts with {bad[0]}, which sh -c takes")):
+            execute.check_command(bad)
+    assert execute.check_command(" -x") == " -x"

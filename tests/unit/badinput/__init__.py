@@ -1,0 +1,1 @@
+"""Bad inputs by surface: each module declares CASES (tests/support/badinput.py)."""

@@ -1,0 +1,167 @@
+"""`make destroy` from any state (tools/lab/destroy.py), with the machine replaced by fakes:
+the graceful path when it can finish, the hosts tool's own teardown when it cannot, never a
+write-off of hosts the tool did not make, and exit 0 only when nothing is left."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tools.lab import destroy, labs
+
+
+class Machine:
+    """One lab's files under a temporary `.lab`, and what the verb did to the machine."""
+
+    def __init__(self, root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.root = root
+        self.calls: list[str] = []
+        self.destroy_ok = True
+        self.down_ok = True
+        self.left: list[str] = []
+        self.reachable = True
+        monkeypatch.setattr(labs, "STATE_ROOT", root)
+        monkeypatch.setattr(labs, "STACKS_DIR", root / "stacks")
+        monkeypatch.setattr(labs, "lab_dir", lambda name=None: root / "labs" / "blue")
+        monkeypatch.setattr(destroy, "pulumi_destroy", self.pulumi_destroy)
+        monkeypatch.setattr(destroy, "hosts_down", self.hosts_down)
+        monkeypatch.setattr(destroy, "leftovers", lambda lab, tag: list(self.left))
+        monkeypatch.setattr(destroy.socket, "create_connection", self.connect)
+        monkeypatch.setattr(destroy.shutil, "which", lambda name: None)
+        # Never the checkout's own lab folders.
+        monkeypatch.setattr(labs, "remove_lab_files", self.remove_lab_files)
+
+    @property
+    def lab(self) -> Path:
+        return self.root / "labs" / "blue"
+
+    def hosts(self, backend: str = "onebox") -> Machine:
+        self.lab.mkdir(parents=True, exist_ok=True)
+        (self.lab / "net.json").write_text(json.dumps(
+            {"lab": "blue", "tag": "blue", "subnet": "192.168.2.0/24", "backend": backend}))
+        (self.lab / "inventory.json").write_text("[]")
+        (self.lab / "hosts.json").write_text(json.dumps(
+            [{"name": "manager", "address": "192.168.2.10", "role": "manager"}]))
+        return self
+
+    def stack(self) -> Machine:
+        (self.root / "stacks").mkdir(parents=True, exist_ok=True)
+        (self.root / "stacks" / "Pulumi.blue.yaml").write_text("config: {}\n")
+        state = self.root / "state" / ".pulumi" / "stacks" / "swarmlab"
+        state.mkdir(parents=True, exist_ok=True)
+        (state / "blue.json").write_text("{}")
+        return self
+
+    def pulumi_destroy(self, lab: str) -> tuple[bool, str]:
+        self.calls.append("pulumi destroy")
+        return self.destroy_ok, "" if self.destroy_ok else (
+            "error: manager (192.168.2.10): cannot connect to 192.168.2.10:22: No route to host")
+
+    def hosts_down(self, lab: str) -> bool:
+        self.calls.append("hosts down")
+        for name in ("net.json", "inventory.json", "hosts.json"):
+            (self.lab / name).unlink(missing_ok=True)
+        return self.down_ok
+
+    def remove_lab_files(self, lab: str) -> None:
+        self.calls.append("remove lab files")
+        for path in self.lab.iterdir() if self.lab.is_dir() else ():
+            path.unlink()
+
+    def connect(self, address: tuple[str, int], timeout: float) -> object:
+        self.calls.append(f"connect {address[0]}:{address[1]}")
+        if not self.reachable:
+            raise OSError(113, "No route to host")
+
+        class Closed:
+            def close(self) -> None:
+                pass
+        return Closed()
+
+
+@pytest.fixture
+def machine(tmp_path, monkeypatch) -> Machine:
+    return Machine(tmp_path / ".lab", monkeypatch)
+
+
+def test_no_lab_is_refused_naming_it(machine, capsys):
+    assert destroy.destroy("blue") == 1
+    assert "no lab blue to destroy" in capsys.readouterr().err
+    assert machine.calls == []
+
+
+def test_a_lab_that_answers_goes_the_graceful_way_and_nothing_is_left(machine, capsys):
+    machine.hosts().stack()
+    assert destroy.destroy("blue") == 0
+    assert machine.calls == ["connect 192.168.2.10:22", "pulumi destroy", "hosts down",
+                             "remove lab files"]
+    err = capsys.readouterr().err
+    assert "lab blue is gone" in err and "without it" not in err
+    assert not (machine.root / "stacks" / "Pulumi.blue.yaml").exists()
+    assert destroy.state_files("blue") == []
+
+
+def test_hosts_that_do_not_answer_are_named_and_taken_down_without_pulumi(machine, capsys):
+    machine.hosts().stack()
+    machine.reachable = False
+    assert destroy.destroy("blue") == 0
+    assert "pulumi destroy" not in machine.calls and "hosts down" in machine.calls
+    err = capsys.readouterr().err
+    assert ("pulumi destroy could not finish (no answer from manager (192.168.2.10:22): No route "
+            "to host); taking lab blue's hosts down without it") in err
+    assert "state file" in err and destroy.state_files("blue") == []
+
+
+def test_a_failed_pulumi_destroy_on_the_tools_hosts_still_finishes(machine, capsys):
+    machine.hosts().stack()
+    machine.destroy_ok = False
+    assert destroy.destroy("blue") == 0
+    assert machine.calls[-3:] == ["pulumi destroy", "hosts down", "remove lab files"]
+    assert "cannot connect to 192.168.2.10:22" in capsys.readouterr().err
+    assert destroy.state_files("blue") == []
+
+
+def test_hosts_the_tool_did_not_make_are_never_written_off(machine, capsys):
+    machine.stack()
+    machine.destroy_ok = False
+    assert destroy.destroy("blue") == 1
+    assert machine.calls == ["pulumi destroy"]
+    assert "nothing is removed without Pulumi" in capsys.readouterr().err
+    assert destroy.state_files("blue") != []
+    assert (machine.root / "stacks" / "Pulumi.blue.yaml").exists()
+
+
+def test_hosts_without_a_stack_are_taken_down(machine):
+    machine.hosts()
+    assert destroy.destroy("blue") == 0
+    assert machine.calls == ["connect 192.168.2.10:22", "hosts down", "remove lab files"]
+
+
+def test_what_is_left_is_named_and_fails(machine, capsys):
+    machine.hosts()
+    machine.left = ["namespace blue-worker", "link blue-br0"]
+    assert destroy.destroy("blue") == 1
+    assert "lab blue is not gone: namespace blue-worker, link blue-br0" in capsys.readouterr().err
+
+
+def test_a_stale_lock_and_a_half_written_checkpoint_are_removed_with_the_stack(machine):
+    machine.hosts().stack()
+    locks = machine.root / "state" / ".pulumi" / "locks" / "organization" / "swarmlab" / "blue"
+    locks.mkdir(parents=True)
+    (locks / "x.json").write_text("{")
+    (machine.root / "state" / ".pulumi" / "stacks" / "swarmlab" / "blue.json").write_text("{")
+    machine.destroy_ok = False
+    assert destroy.destroy("blue") == 0
+    assert not locks.exists()
+    assert destroy.state_files("blue") == []
+
+
+def test_another_labs_state_is_not_touched(machine):
+    machine.hosts().stack()
+    other = machine.root / "state" / ".pulumi" / "stacks" / "swarmlab" / "bluex.json"
+    other.write_text("{}")
+    machine.reachable = False
+    assert destroy.destroy("blue") == 0
+    assert other.exists()
