@@ -10,7 +10,7 @@ import pytest
 
 from tests.support import failures, restore
 
-LIVE = ("lab", "hosts", "reliability", "lifecycle", "scale", "verbs", "vm")
+LIVE = ("lab", "hosts", "reliability", "lifecycle", "scale", "verbs", "vm", "teardown")
 
 
 @pytest.hookimpl(wrapper=True)

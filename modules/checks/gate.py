@@ -41,3 +41,14 @@ def names_lost(result: Result) -> bool:
     by_name = not check.target.startswith("@") and not check.target.replace(".", "").isdigit()
     return (not result.passed and check.source.kind == "container" and check.expect == "pass"
             and by_name)
+
+
+def way_out_lost(result: Result) -> bool:
+    """A service's task on a network that has no way out at all ("Network is unreachable":
+    the task has no interface on it). Its macvlan interface went with the parent link it hung
+    off when that link was deleted and made again (`make hosts` after the lab bridge was
+    lost): Docker keeps the task running without it and never notices. A new task gets an
+    interface on the new link (modules.docker.container.replace_tasks_on)."""
+    check = result.check
+    return (not result.passed and check.source.kind == "service" and bool(check.network)
+            and "Network is unreachable" in result.detail)

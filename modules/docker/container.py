@@ -64,6 +64,18 @@ def rm(target: Target, ident: str) -> None:
     remove(target, ["rm", "--force", "--", ident])
 
 
+def replace_tasks_on(target: Target, network: str) -> list[str]:
+    """Remove this host's task containers attached to `network`; return their names. The
+    swarm starts a new task for each (same service, same node), which joins the network
+    afresh: a macvlan task gets its interface on the parent link as it is now."""
+    rows = docker(target, ["ps", "--filter", f"network={network}", "--filter",
+                           "label=com.docker.swarm.task.id", "--format", "{{.Names}}"])
+    names = rows.split()
+    if names:
+        docker(target, ["rm", "--force", "--", *names])
+    return names
+
+
 def register_names_again(target: Target) -> list[str]:
     """Restart the containers on user-defined local networks; return their names.
 

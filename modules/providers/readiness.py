@@ -19,7 +19,7 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, ResourceProvider, UpdateResult
 
-from modules.checks.gate import failures, gate, names_lost
+from modules.checks.gate import failures, gate, names_lost, way_out_lost
 from modules.checks.model import INVENTORY, Check, Result
 from modules.docker import container
 from modules.providers.base import LabResource, diff
@@ -59,8 +59,10 @@ def _try_once(targets: Targets, alternatives: Alternatives) -> list[Result]:
 def _wait_until_it_works(targets: Targets, alternatives: Alternatives, timeout: float
                          ) -> list[Result]:
     """The checks tried until they all pass or `timeout`, each round only those still
-    failing. What Docker is known to break and not mend by itself (lost DNS records of
-    custom bridges) is mended when seen, and again at most every HEAL_EVERY seconds."""
+    failing. What Docker is known to break and not mend by itself is mended when seen, and
+    again at most every HEAL_EVERY seconds: lost DNS records of custom bridges, and tasks
+    whose macvlan parent link was made again under them (on every host: a task that only
+    receives fails no check of its own)."""
     results = gate(targets, alternatives, 0)
     mended_at = -math.inf
     for _ in polls(timeout, first=1.0, longest=1.0):
@@ -72,7 +74,12 @@ def _wait_until_it_works(targets: Targets, alternatives: Alternatives, timeout: 
                            if names_lost(results[i])})
             for host in lost:
                 container.register_names_again(targets[host])
-            if lost:
+            cut_off = sorted({results[i].check.network for i in pending
+                              if way_out_lost(results[i])})
+            for network in cut_off:
+                for target in targets.values():
+                    container.replace_tasks_on(target, network)
+            if lost or cut_off:
                 mended_at = time.monotonic()
         again = gate(targets, [alternatives[i] for i in pending], 0)
         for i, result in zip(pending, again, strict=True):

@@ -205,7 +205,7 @@ def _session(target: Target, command: str, stdin: str | bytes | None, deadline: 
         if transport is None or not transport.is_active():
             forget(target)
         raise TransientError(f"{target.label}: SSH session failed: "
-                             f"{err or type(err).__name__}") from None
+                             f"{str(err) or type(err).__name__}") from None
 
 
 def _drain(channel: paramiko.Channel, deadline: float) -> tuple[bytes | None, str]:

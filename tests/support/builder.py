@@ -48,7 +48,9 @@ VM = TestLab("tvm", "vm", "vm", "192.168.1.0/24")
 SCALE = TestLab("tsc", "onebox", "scale", "192.168.79.0/24", managers=3, workers=3)
 HOSTS_TOOL = "hst"
 """The hosts tool's own tests' lab (tests/hosts)."""
-ALL = (ONEBOX.name, VM.name, SCALE.name, HOSTS_TOOL)
+DAMAGE = TestLab("tdm", "onebox", "local", "192.168.77.0/24")
+"""The lab tests/teardown damages and destroys, again and again."""
+ALL = (ONEBOX.name, VM.name, SCALE.name, HOSTS_TOOL, DAMAGE.name)
 
 
 def pulumi() -> Pulumi:
