@@ -22,7 +22,7 @@ from hosts import dockerapi, doctor, image, mounts, procs
 from hosts.paths import LabPaths
 from modules.docker import swarm
 from modules.ssh import Target
-from tests.hosts.conftest import HOSTS, NET, LiveLab, hosts_env, run_hosts
+from tests.support.hoststool_lab import HOSTS, NET, LiveLab, hosts_env, run_hosts
 
 pytestmark = pytest.mark.hosts
 

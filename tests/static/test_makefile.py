@@ -1,4 +1,4 @@
-"""The Makefile, run for real on a copy of itself (tests/unit/tools/make_sandbox.py): a value
+"""The Makefile, run for real on a copy of itself (tests/support/make_sandbox.py): a value
 given to make is data that reaches the tools exactly as typed, never make or shell code; a
 bad one stops make before anything runs; a stack that cannot be read makes no hosts."""
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.tools.make_sandbox import Sandbox
+from tests.support.make_sandbox import Sandbox
 
 LAB_ALLOWED = "allowed: swarmlab (the default: leave LAB out), or 1 to 6 lowercase letters"
 

@@ -50,7 +50,9 @@ HOSTS_TOOL = "hst"
 """The hosts tool's own tests' lab (tests/hosts)."""
 DAMAGE = TestLab("tdm", "onebox", "local", "192.168.77.0/24")
 """The lab tests/teardown damages and destroys, again and again."""
-ALL = (ONEBOX.name, VM.name, SCALE.name, HOSTS_TOOL, DAMAGE.name)
+VM_DAMAGE = TestLab("tdv", "vm", "vm", "192.168.1.0/24")
+"""The VM lab tests/teardown kills a VM of (its LAN is in user space, like VM's)."""
+ALL = (ONEBOX.name, VM.name, SCALE.name, HOSTS_TOOL, DAMAGE.name, VM_DAMAGE.name)
 
 
 def pulumi() -> Pulumi:

@@ -23,11 +23,13 @@ Handler = Callable[[str, str, bytes | None], Answer]
 
 @dataclass
 class FakeHosts:
-    """Replaces the one SSH seam (modules.ssh.session._session): records every command."""
+    """Replaces the one SSH seam (modules.ssh.session._session): records every command, its
+    stdin and the time limit it was given."""
 
     handler: Handler
     commands: list[tuple[str, str]] = field(default_factory=list)
     stdins: list[bytes | None] = field(default_factory=list)
+    limits: list[float] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def session(self, target: Target, command: str, stdin: str | bytes | None,
@@ -36,6 +38,7 @@ class FakeHosts:
         with self.lock:
             self.commands.append((target.name, command))
             self.stdins.append(data)
+            self.limits.append(limit)
         status, out, err = self.handler(target.name, command, data)
         return status, out.encode(), err
 
@@ -55,3 +58,8 @@ def answers(table: dict[str, Answer], default: Answer = (0, "", "")) -> Handler:
                 return answer
         return default
     return handle
+
+
+def no_command(host: str, command: str, stdin: bytes | None) -> Answer:
+    """A handler for tests that send no SSH command: any command fails the test."""
+    raise AssertionError(f"an unexpected command on {host}: {command!r}")

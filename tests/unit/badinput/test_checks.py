@@ -12,7 +12,7 @@ import pytest
 
 from modules.spec import ConfigError, parse_spec
 from tests.support.badinput import Bad, ids
-from tests.unit.spec.test_parse import with_
+from tests.support.stacks import with_
 
 APP = {"service": "app"}
 WORKER = {"host": "worker"}

@@ -14,7 +14,7 @@ import pytest
 from hosts import cli
 from hosts import up as onebox
 from tests.support.badinput import Bad, ids
-from tests.unit.hosts.fakenet import shut_the_machine
+from tests.support.fakenet import shut_the_machine
 
 NAME = "1-6 lowercase letters and digits starting with a letter, not swl"
 COUNT = "digits only), at most 32 hosts in all"

@@ -3,7 +3,7 @@ what is allowed.
 
 Those make itself uses (LAB, STACK, BACKEND, MANAGERS, WORKERS, RUNS: paths, lab.env, the
 hosts tool's and the bench's options) stop make before any target runs: each such case runs
-make on a copy of the Makefile (tests/unit/tools/make_sandbox.py) and sees no tool called.
+make on a copy of the Makefile (tests/support/make_sandbox.py) and sees no tool called.
 Those the lab tool's verbs take (FORMAT, NODE, SERVICE, CMD, IFACE, DURATION, FILTER) reach it
 as typed (tests/static/test_makefile.py) and are refused by its checks, called here directly.
 """
@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from tests.support.badinput import Bad, ids
-from tests.unit.test_program import local_spec
-from tests.unit.tools.make_sandbox import Sandbox
+from tests.support.make_sandbox import Sandbox
+from tests.support.stacks import local_spec
 from tools.lab import __main__ as lab_tool
 from tools.lab import capture, execute, labs
 

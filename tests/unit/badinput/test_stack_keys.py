@@ -10,7 +10,7 @@ import pytest
 
 from modules.spec import ConfigError, parse_spec
 from tests.support.badinput import Bad, ids
-from tests.unit.spec.test_parse import MANAGER, WORKER, with_
+from tests.support.stacks import MANAGER, WORKER, with_
 
 HOST_NAME = "lowercase letters, digits and '-', starting with a letter"
 ADDRESS = "an IPv4 address such as 192.168.1.10"

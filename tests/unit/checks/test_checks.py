@@ -9,7 +9,7 @@ from modules.checks.gate import gate
 from modules.checks.model import Check, Result, Source
 from modules.docker import probe
 from tests.support.fakes import MANAGER, TARGET, FakeHosts
-from tests.unit.test_program import local_spec
+from tests.support.stacks import local_spec
 
 APP = Source("service", "app", "manager")
 

@@ -8,27 +8,10 @@ import json
 import pytest
 
 from modules.docker import cli
-from modules.ssh import RemoteError, Target, TransientError
-from tests.support.fakes import TARGET, FakeHosts, Handler, answers
+from modules.ssh import RemoteError, TransientError
+from tests.support.fakes import TARGET, FakeHosts, answers
 
 LABEL = "worker (192.168.1.11)"
-
-
-class LimitHosts(FakeHosts):
-    """FakeHosts that also records each command's time limit."""
-
-    def __init__(self, handler: Handler) -> None:
-        super().__init__(handler)
-        self.limits: list[float] = []
-
-    def install(self, monkeypatch: pytest.MonkeyPatch) -> LimitHosts:
-        super().install(monkeypatch)
-        return self
-
-    def session(self, target: Target, command: str, stdin: str | bytes | None,
-                deadline: float, limit: float) -> tuple[int, bytes, str]:
-        self.limits.append(limit)
-        return super().session(target, command, stdin, deadline, limit)
 
 
 @pytest.mark.parametrize("marker", [m for m in cli.TRANSIENT_MARKERS
@@ -71,7 +54,7 @@ def test_the_command_line_quotes_every_argument():
 
 
 def test_docker_sends_the_command_stdin_and_timeout_and_returns_stdout(monkeypatch):
-    hosts = LimitHosts(answers({}, (0, " out\n", "warn"))).install(monkeypatch)
+    hosts = FakeHosts(answers({}, (0, " out\n", "warn"))).install(monkeypatch)
     assert cli.docker(TARGET, ["info"], stdin="body", timeout=7) == " out\n"
     assert hosts.commands == [("worker", "docker info")]
     assert hosts.stdins == [b"body"]
@@ -79,7 +62,7 @@ def test_docker_sends_the_command_stdin_and_timeout_and_returns_stdout(monkeypat
 
 
 def test_docker_without_a_timeout_takes_the_hosts(monkeypatch):
-    hosts = LimitHosts(answers({}, (0, "", ""))).install(monkeypatch)
+    hosts = FakeHosts(answers({}, (0, "", ""))).install(monkeypatch)
     cli.docker(TARGET, ["info"])
     assert hosts.limits == [TARGET.command_timeout]
     assert hosts.stdins == [None]

@@ -8,26 +8,11 @@ import json
 import pytest
 
 from modules.docker import engine
-from modules.ssh import RemoteError, Target, TransientError
-from tests.support.fakes import TARGET, FakeHosts, Handler
+from modules.ssh import RemoteError, TransientError
+from tests.support.fakes import TARGET, FakeHosts
 from tests.support.http import http
 
 LABEL = "worker (192.168.1.11)"
-
-
-class LimitHosts(FakeHosts):
-    def __init__(self, handler: Handler) -> None:
-        super().__init__(handler)
-        self.limits: list[float] = []
-
-    def install(self, monkeypatch: pytest.MonkeyPatch) -> LimitHosts:
-        super().install(monkeypatch)
-        return self
-
-    def session(self, target: Target, command: str, stdin: str | bytes | None,
-                deadline: float, limit: float) -> tuple[int, bytes, str]:
-        self.limits.append(limit)
-        return super().session(target, command, stdin, deadline, limit)
 
 
 def test_a_request_with_a_body():
@@ -97,7 +82,7 @@ def test_parse_response_takes_the_first_or_refuses_nothing():
 
 
 def test_pipeline_sends_every_request_on_stdin_of_one_command(monkeypatch):
-    hosts = LimitHosts(lambda h, c, s: (0, http(200, "a") + http(200, "b"), "")).install(monkeypatch)
+    hosts = FakeHosts(lambda h, c, s: (0, http(200, "a") + http(200, "b"), "")).install(monkeypatch)
     found = engine.pipeline(TARGET, [("GET", "/info", None), ("POST", "/x", {"A": 1})], timeout=9)
     assert found == [engine.Response(200, b"a"), engine.Response(200, b"b")]
     assert hosts.commands == [("worker", "docker system dial-stdio")]
@@ -107,7 +92,7 @@ def test_pipeline_sends_every_request_on_stdin_of_one_command(monkeypatch):
 
 
 def test_pipeline_default_timeout_is_the_hosts(monkeypatch):
-    hosts = LimitHosts(lambda h, c, s: (0, http(200, ""), "")).install(monkeypatch)
+    hosts = FakeHosts(lambda h, c, s: (0, http(200, ""), "")).install(monkeypatch)
     engine.api(TARGET, "GET", "/info")
     assert hosts.limits == [TARGET.command_timeout]
     assert hosts.stdins == [engine._request("GET", "/info", None)]
@@ -131,14 +116,14 @@ def test_a_garbled_answer_with_a_silent_cli_says_no_answer(monkeypatch):
 
 
 def test_call_passes_a_success_and_its_timeout(monkeypatch):
-    hosts = LimitHosts(lambda h, c, s: (0, http(399, "fine"), "")).install(monkeypatch)
+    hosts = FakeHosts(lambda h, c, s: (0, http(399, "fine"), "")).install(monkeypatch)
     assert engine.call(TARGET, "POST", "/a", {"B": 2}, timeout=4) == engine.Response(399, b"fine")
     assert hosts.limits == [4]
     assert hosts.stdins == [engine._request("POST", "/a", {"B": 2})]
 
 
 def test_api_passes_its_timeout(monkeypatch):
-    hosts = LimitHosts(lambda h, c, s: (0, http(500, "x"), "")).install(monkeypatch)
+    hosts = FakeHosts(lambda h, c, s: (0, http(500, "x"), "")).install(monkeypatch)
     assert engine.api(TARGET, "GET", "/a", timeout=3) == engine.Response(500, b"x")
     assert hosts.limits == [3]
 

@@ -9,30 +9,15 @@ import pytest
 
 from modules.docker import node
 from modules.ssh import RemoteError
+from tests.support.clock import patch_waiting_time
 from tests.support.fakes import MANAGER, TARGET, FakeHosts, answers
 
 LABEL = "worker (192.168.1.11)"
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.slept: list[float] = []
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-
-
 @pytest.fixture
 def clock(monkeypatch):
-    c = Clock()
-    monkeypatch.setattr("modules.ssh.waiting.time.monotonic", c.monotonic)
-    monkeypatch.setattr("modules.ssh.waiting.time.sleep", c.sleep)
-    return c
+    return patch_waiting_time(monkeypatch)
 
 
 def _node(state: str, hostname: str = "worker", addr: str = "192.168.1.11", ident: str = "n1"):

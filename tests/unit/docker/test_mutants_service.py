@@ -11,6 +11,7 @@ import pytest
 from modules.docker import service
 from modules.docker.service import ServiceSettings
 from modules.ssh import RemoteError
+from tests.support.clock import patch_waiting_time
 from tests.support.fakes import MANAGER, FakeHosts, answers
 from tests.support.inspected import service_doc
 
@@ -112,25 +113,9 @@ def test_running():
     assert service.running(found) == [found[0]]
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.slept: list[float] = []
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-
-
 @pytest.fixture
 def clock(monkeypatch):
-    c = Clock()
-    monkeypatch.setattr("modules.ssh.waiting.time.monotonic", c.monotonic)
-    monkeypatch.setattr("modules.ssh.waiting.time.sleep", c.sleep)
-    return c
+    return patch_waiting_time(monkeypatch)
 
 
 def _tasks_answer(*tasks: dict[str, str]) -> tuple[int, str, str]:

@@ -9,6 +9,7 @@ import pytest
 
 from modules.docker import engine, snapshot
 from modules.ssh import Target
+from tests.support.clock import FakeClock
 from tests.support.fakes import MANAGER, TARGET, FakeHosts
 from tests.support.http import http
 
@@ -120,18 +121,10 @@ def test_defaults():
     assert (snap.services, snap.tasks, snap.nodes, snap.tokens) == ([], [], [], {})
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 def clock(monkeypatch):
-    c = Clock()
-    monkeypatch.setattr(snapshot.time, "monotonic", c)
+    c = FakeClock(100.0)
+    monkeypatch.setattr(snapshot.time, "monotonic", c.monotonic)
     monkeypatch.setattr(snapshot, "_slots", {})
     return c
 

@@ -8,49 +8,18 @@ import json
 import pytest
 
 from modules.docker import engine, swarm
-from modules.ssh import RemoteError, Target
-from tests.support.fakes import TARGET, FakeHosts, Handler, answers
+from modules.ssh import RemoteError
+from tests.support.clock import patch_waiting_time
+from tests.support.fakes import TARGET, FakeHosts, answers
 from tests.support.http import http
+from tests.support.leaving_node import leaving_node
 
 LABEL = "worker (192.168.1.11)"
 
 
-class Clock:
-    """time.monotonic and time.sleep of modules.ssh.waiting: sleeping moves the clock."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.slept: list[float] = []
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-
-
 @pytest.fixture
 def clock(monkeypatch):
-    c = Clock()
-    monkeypatch.setattr("modules.ssh.waiting.time.monotonic", c.monotonic)
-    monkeypatch.setattr("modules.ssh.waiting.time.sleep", c.sleep)
-    return c
-
-
-class LimitHosts(FakeHosts):
-    def __init__(self, handler: Handler) -> None:
-        super().__init__(handler)
-        self.limits: list[float] = []
-
-    def install(self, monkeypatch: pytest.MonkeyPatch) -> LimitHosts:
-        super().install(monkeypatch)
-        return self
-
-    def session(self, target: Target, command: str, stdin: str | bytes | None,
-                deadline: float, limit: float) -> tuple[int, bytes, str]:
-        self.limits.append(limit)
-        return super().session(target, command, stdin, deadline, limit)
+    return patch_waiting_time(monkeypatch, now=1000.0)
 
 
 def test_info_is_the_swarm_section(monkeypatch):
@@ -67,7 +36,7 @@ def test_init_listens_on_the_advertised_address(monkeypatch):
 
 
 def test_join_defaults_to_active_within_a_minute(monkeypatch):
-    hosts = LimitHosts(lambda h, c, s: (0, http(200, ""), "")).install(monkeypatch)
+    hosts = FakeHosts(lambda h, c, s: (0, http(200, ""), "")).install(monkeypatch)
     swarm.join(TARGET, "tok", "192.168.1.11", "192.168.1.10")
     assert hosts.limits == [60]
     assert hosts.stdins == [engine._request("POST", "/swarm/join", {
@@ -76,7 +45,7 @@ def test_join_defaults_to_active_within_a_minute(monkeypatch):
 
 
 def test_join_takes_its_timeout(monkeypatch):
-    hosts = LimitHosts(lambda h, c, s: (0, http(200, ""), "")).install(monkeypatch)
+    hosts = FakeHosts(lambda h, c, s: (0, http(200, ""), "")).install(monkeypatch)
     swarm.join(TARGET, "tok", "a", "b", timeout=5)
     assert hosts.limits == [5]
 
@@ -181,16 +150,7 @@ def test_an_active_then_inactive_node_needs_quiet_polls_in_a_row(monkeypatch, cl
 
 
 def test_a_task_container_between_quiet_polls_starts_the_count_again(monkeypatch, clock):
-    ps = iter(["", "", "", "late", "", "", "", "", "", ""])
-
-    def handle(host: str, command: str, stdin: bytes | None) -> tuple[int, str, str]:
-        if command.startswith("docker ps"):
-            return 0, next(ps), ""
-        if command.startswith("docker info"):
-            return 0, '{"LocalNodeState": "inactive"}', ""
-        return 0, "", ""
-
-    hosts = FakeHosts(handle).install(monkeypatch)
+    hosts = FakeHosts(leaving_node(["", "", "", "late", "", "", "", "", "", ""])).install(monkeypatch)
     assert swarm.leave(TARGET) == ["late"]
     assert len(hosts.ran("docker info")) == 3 + swarm.QUIET_POLLS
     assert hosts.ran("docker rm") == ["docker rm --force -- late"]
@@ -206,16 +166,7 @@ def test_containers_that_never_go_are_reported(monkeypatch, clock):
 
 
 def test_each_removed_container_is_reported_once(monkeypatch, clock):
-    ps = iter(["a\nb", "b\nc", "", "", "", ""])
-
-    def handle(host: str, command: str, stdin: bytes | None) -> tuple[int, str, str]:
-        if command.startswith("docker ps"):
-            return 0, next(ps), ""
-        if command.startswith("docker info"):
-            return 0, '{"LocalNodeState": "inactive"}', ""
-        return 0, "", ""
-
-    FakeHosts(handle).install(monkeypatch)
+    FakeHosts(leaving_node(["a\nb", "b\nc", "", "", "", ""])).install(monkeypatch)
     assert swarm.leave(TARGET) == ["a", "b", "c"]
 
 

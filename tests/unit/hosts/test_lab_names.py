@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from hosts import cli, paths, topology
-from tests.unit.hosts.fakenet import shut_the_machine
+from tests.support.fakenet import shut_the_machine
 
 NAME_RULE = "allowed: swarmlab, or 1-6 lowercase letters and digits starting with a letter, not swl"
 

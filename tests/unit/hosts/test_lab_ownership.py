@@ -5,7 +5,6 @@ directory under this lab's name."""
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ import pytest
 from hosts import cli, inventory, network, teardown, topology
 from hosts.paths import LabPaths
 from hosts.report import Reporter
-from tests.unit.hosts.fakenet import FakeIPRoute, link, record_lab, shut_the_machine
+from tests.support.fakenet import FakeIPRoute, link, record_blue_lab, record_lab, shut_the_machine
 
 
 @pytest.fixture(autouse=True)
@@ -53,13 +52,6 @@ def test_a_lab_s_links_are_those_it_recorded() -> None:
     assert network.lab_links(ipr, topology.lab_net("br"), []) == []
 
 
-def _lab(tmp_path: Path, hosts: Sequence[str]) -> LabPaths:
-    lab = LabPaths(record_lab(tmp_path / "blue", "blue", "192.168.2.0/24"))
-    for name in hosts:
-        lab.host(name).dir.mkdir(parents=True)
-    return lab
-
-
 def test_down_deletes_only_the_named_lab_s_links(monkeypatch: pytest.MonkeyPatch,
                                                  tmp_path: Path) -> None:
     ipr = _machine()
@@ -67,7 +59,7 @@ def test_down_deletes_only_the_named_lab_s_links(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(teardown, "IPRoute", ipr)
     monkeypatch.setattr(teardown, "clean_hosts", lambda lab, net, names, report: cleaned.append(
         list(names)))
-    lab = _lab(tmp_path, ["manager", "worker"])
+    lab = record_blue_lab(tmp_path, ["manager", "worker"])
     teardown.down(lab, topology.lab_net("blue", "192.168.2.0/24"), Reporter(quiet=True))
     assert cleaned == [["manager", "worker"]]
     assert sorted(ipr.deleted) == ["blue-br0", "blue-manager", "blue-worker", "blue-worker2"]
@@ -97,7 +89,7 @@ def test_cmd_down_passes_whether_the_lab_is_recorded(monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("SWARMLAB_LAB", "blue")
     args = argparse.Namespace(quiet=True)
     cli.cmd_down(args, LabPaths(tmp_path / "nothing"))
-    cli.cmd_down(args, _lab(tmp_path, []))
+    cli.cmd_down(args, record_blue_lab(tmp_path, []))
     assert calls == [("blue", False), ("blue", True)]
 
 

@@ -14,7 +14,7 @@ from hosts import cli, doctor, neighbours, topology
 from hosts import up as onebox
 from hosts.paths import LabPaths
 from hosts.report import StepError
-from tests.unit.hosts.fakenet import (
+from tests.support.fakenet import (
     FakeIPRoute,
     guard_routes,
     link,

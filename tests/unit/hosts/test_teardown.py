@@ -19,18 +19,10 @@ from hosts import containerd, dockerd, holder, lock, mounts, network, outside, p
 from hosts.paths import HostPaths, LabPaths
 from hosts.report import Reporter, StepError
 from hosts.topology import lab_net
-from tests.unit.hosts.fakenet import FakeIPRoute, link, record_lab, shut_the_machine
+from tests.support.fakenet import FakeIPRoute, Shut, link, record_blue_lab, shut_the_machine
 
 CLEAN_HOSTS = teardown.clean_hosts  # shut_the_machine shuts it; these tests run it on fakes
 BLUE = lab_net("blue", "192.168.2.0/24")
-
-
-class Shut:
-    def __init__(self, what: str) -> None:
-        self.what = what
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        raise AssertionError(f"a unit test reached the machine: {self.what}")
 
 
 class Log(Reporter):
@@ -71,13 +63,6 @@ def events(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[tuple[Any, .
     return []
 
 
-def _lab(tmp_path: Path, hosts: tuple[str, ...] = ()) -> LabPaths:
-    lab = LabPaths(record_lab(tmp_path / "blue", "blue", "192.168.2.0/24"))
-    for name in hosts:
-        lab.host(name).dir.mkdir(parents=True)
-    return lab
-
-
 def _inventory(lab: LabPaths, names: list[str]) -> None:
     lab.inventory.write_text(json.dumps([
         {"name": n, "address": "192.168.2.10", "role": "manager", "netns": f"blue-{n}",
@@ -89,7 +74,8 @@ def _inventory(lab: LabPaths, names: list[str]) -> None:
 
 
 def test_host_names_are_the_inventory_s_then_each_host_directory(tmp_path: Path) -> None:
-    lab = _lab(tmp_path, ("worker2", "manager", "manager2", "other", "worker1", "manager10"))
+    lab = record_blue_lab(tmp_path, ("worker2", "manager", "manager2", "other", "worker1",
+                                     "manager10"))
     (lab.hosts_dir / "worker3").write_text("")  # a file, not a host directory
     _inventory(lab, ["worker", "manager"])
     assert teardown.lab_host_names(lab) == ["worker", "manager", "manager10", "manager2",
@@ -97,7 +83,7 @@ def test_host_names_are_the_inventory_s_then_each_host_directory(tmp_path: Path)
 
 
 def test_host_names_without_a_hosts_directory_are_the_inventory_s(tmp_path: Path) -> None:
-    lab = _lab(tmp_path)
+    lab = record_blue_lab(tmp_path)
     assert teardown.lab_host_names(lab) == []
     _inventory(lab, ["manager", "worker"])
     assert teardown.lab_host_names(lab) == ["manager", "worker"]
@@ -110,7 +96,7 @@ def test_host_names_without_a_hosts_directory_are_the_inventory_s(tmp_path: Path
 
 def test_ssh_masters_are_asked_to_exit_through_the_lab_s_ssh_config(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path, events: list[tuple[Any, ...]]) -> None:
-    lab = _lab(tmp_path)
+    lab = record_blue_lab(tmp_path)
     monkeypatch.setattr(teardown, "subprocess", types.SimpleNamespace(
         run=lambda *args, **kwargs: events.append(("run", args, kwargs))))
     teardown.close_ssh_masters(lab, ["manager", "worker"])
@@ -148,7 +134,7 @@ def _leftover_fakes(monkeypatch: pytest.MonkeyPatch, asked: list[tuple[Any, ...]
 
 def test_leftovers_are_the_engine_the_namespace_s_members_the_holder_s_and_their_children(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path, events: list[tuple[Any, ...]]) -> None:
-    lab = _lab(tmp_path)
+    lab = record_blue_lab(tmp_path)
     hp = lab.host("manager")
     _leftover_fakes(monkeypatch, events, engine=5, inode=100, hold=7, orphan=8,
                     namespaces={"net": 200, "uts": 300})
@@ -163,7 +149,7 @@ def test_leftovers_are_the_engine_the_namespace_s_members_the_holder_s_and_their
 
 def test_leftovers_of_an_orphan_holder_and_no_engine_nor_namespace(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path, events: list[tuple[Any, ...]]) -> None:
-    lab = _lab(tmp_path)
+    lab = record_blue_lab(tmp_path)
     hp = lab.host("worker")
     _leftover_fakes(monkeypatch, events, engine=None, inode=None, hold=None, orphan=8,
                     namespaces={"net": None, "uts": 300})
@@ -176,7 +162,7 @@ def test_leftovers_of_an_orphan_holder_and_no_engine_nor_namespace(
 
 def test_no_leftovers_when_nothing_is_there(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path, events: list[tuple[Any, ...]]) -> None:
-    lab = _lab(tmp_path)
+    lab = record_blue_lab(tmp_path)
     _leftover_fakes(monkeypatch, events, engine=None, inode=None, hold=None, orphan=None,
                     namespaces={})
     assert teardown._leftover_processes(lab, "blue-worker", "worker") == set()
@@ -281,7 +267,7 @@ def _host_steps(m: Machine, name: str) -> list[tuple[Any, ...]]:
 
 def test_clean_hosts_stops_sshd_and_dockerd_then_containerd_then_clears_each_host(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path, events: list[tuple[Any, ...]]) -> None:
-    lab = _lab(tmp_path, ("manager", "worker"))
+    lab = record_blue_lab(tmp_path, ("manager", "worker"))
     (lab.host("manager").dir / "data").mkdir()
     (lab.host("manager").dir / "data" / "f").write_text("x")
     m = Machine(monkeypatch, events, lab)
@@ -303,7 +289,7 @@ def test_clean_hosts_stops_sshd_and_dockerd_then_containerd_then_clears_each_hos
 
 def test_clean_hosts_notes_what_needed_sigkill(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path, events: list[tuple[Any, ...]]) -> None:
-    lab = _lab(tmp_path, ("manager",))
+    lab = record_blue_lab(tmp_path, ("manager",))
     m = Machine(monkeypatch, events, lab)
     m.pids = {("dockerd", "manager"): 12, ("containerd", "manager"): 13}
     m.killed = [[12], [13]]
@@ -319,7 +305,7 @@ def test_clean_hosts_notes_what_needed_sigkill(
 
 def test_clean_hosts_of_no_hosts_does_nothing(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path, events: list[tuple[Any, ...]]) -> None:
-    lab = _lab(tmp_path)
+    lab = record_blue_lab(tmp_path)
     Machine(monkeypatch, events, lab)
     monkeypatch.setattr(teardown, "IPRoute", Shut("IPRoute"))
     teardown.clean_hosts(lab, BLUE, [], Log(events))
@@ -328,7 +314,7 @@ def test_clean_hosts_of_no_hosts_does_nothing(
 
 def test_a_veth_that_outlives_its_namespace_is_deleted(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path, events: list[tuple[Any, ...]]) -> None:
-    lab = _lab(tmp_path)  # no host directory left: nothing to remove
+    lab = record_blue_lab(tmp_path)  # no host directory left: nothing to remove
     m = Machine(monkeypatch, events, lab)
     m.link_gone = {"blue-worker": [False, True]}
     teardown.clean_hosts(lab, BLUE, ["worker"], Log(events))
@@ -343,7 +329,7 @@ def test_a_veth_that_outlives_its_namespace_is_deleted(
 
 def test_a_veth_that_stays_stops_the_step(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path, events: list[tuple[Any, ...]]) -> None:
-    lab = _lab(tmp_path, ("manager", "worker"))
+    lab = record_blue_lab(tmp_path, ("manager", "worker"))
     m = Machine(monkeypatch, events, lab)
     m.link_gone = {"blue-manager": [False, False]}
     with pytest.raises(StepError) as failed:
@@ -357,7 +343,7 @@ def test_a_veth_that_stays_stops_the_step(
 
 def test_a_host_directory_still_mounted_is_not_removed(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path, events: list[tuple[Any, ...]]) -> None:
-    lab = _lab(tmp_path, ("manager",))
+    lab = record_blue_lab(tmp_path, ("manager",))
     m = Machine(monkeypatch, events, lab)
     m.mounted = {"manager": ["/x/manager/data"]}
     with pytest.raises(StepError) as failed:
@@ -415,7 +401,7 @@ KEPT = ("id_ed25519", "id_ed25519.pub", "created-outside.json", "other")
 
 def test_down_takes_the_lock_stops_the_hosts_then_the_links_and_the_bridge_then_the_files(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path, events: list[tuple[Any, ...]]) -> None:
-    lab = _lab(tmp_path)
+    lab = record_blue_lab(tmp_path)
     lab.hosts_dir.mkdir()
     _inventory(lab, ["manager", "worker"])
     for name in GENERATED[1:] + KEPT:
@@ -443,7 +429,7 @@ def test_down_takes_the_lock_stops_the_hosts_then_the_links_and_the_bridge_then_
 
 def test_down_refuses_when_lab_links_stay(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path, events: list[tuple[Any, ...]]) -> None:
-    lab = _lab(tmp_path)
+    lab = record_blue_lab(tmp_path)
     _down_fakes(monkeypatch, events, [["blue-br0"], ["blue-br0", "blue-x"]], [])
     with pytest.raises(StepError) as failed:
         teardown.down(lab, BLUE, Log(events))
@@ -454,7 +440,7 @@ def test_down_refuses_when_lab_links_stay(
 
 def test_down_keeps_a_hosts_directory_that_is_not_empty_and_says_nothing_removed_outside(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path, events: list[tuple[Any, ...]]) -> None:
-    lab = _lab(tmp_path)
+    lab = record_blue_lab(tmp_path)
     lab.hosts_dir.mkdir()
     (lab.hosts_dir / "notes").write_text("")
     _down_fakes(monkeypatch, events, [[], []], [])
@@ -467,7 +453,7 @@ def test_down_keeps_a_hosts_directory_that_is_not_empty_and_says_nothing_removed
 
 def test_down_removes_an_empty_hosts_directory(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path, events: list[tuple[Any, ...]]) -> None:
-    lab = _lab(tmp_path)
+    lab = record_blue_lab(tmp_path)
     lab.hosts_dir.mkdir()
     _down_fakes(monkeypatch, events, [[], []], [])
     teardown.down(lab, BLUE, Log(events))
@@ -476,7 +462,7 @@ def test_down_removes_an_empty_hosts_directory(
 
 def test_down_without_a_record_touches_no_link_and_says_so_only_when_the_bridge_is_there(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path, events: list[tuple[Any, ...]]) -> None:
-    lab = _lab(tmp_path)
+    lab = record_blue_lab(tmp_path)
     ipr = _down_fakes(monkeypatch, events, [], [])
     present: list[bool] = [True, False]
 
@@ -501,7 +487,7 @@ def test_down_without_a_record_touches_no_link_and_says_so_only_when_the_bridge_
 
 def test_down_is_recorded_unless_told_otherwise(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path, events: list[tuple[Any, ...]]) -> None:
-    lab = _lab(tmp_path)
+    lab = record_blue_lab(tmp_path)
     asked: list[bool] = []
     monkeypatch.setattr(teardown, "_down", lambda lab_, net, report, recorded: asked.append(
         recorded))
@@ -512,7 +498,7 @@ def test_down_is_recorded_unless_told_otherwise(
 
 def test_down_s_body_is_recorded_unless_told_otherwise(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path, events: list[tuple[Any, ...]]) -> None:
-    lab = _lab(tmp_path)
+    lab = record_blue_lab(tmp_path)
     _down_fakes(monkeypatch, events, [["blue-br0"], []], [])
     teardown._down(lab, BLUE, Log(events))
     assert ("delete_link", "blue-br0") in events

@@ -3,8 +3,6 @@ readiness gate mends lost names, and exactly what their reads, diffs and outputs
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
 
 from modules import preflight as checks_of_hosts
@@ -12,7 +10,8 @@ from modules.checks.model import Check, Result, Source
 from modules.docker import container
 from modules.providers import preflight, readiness
 from modules.ssh import RemoteError, waiting
-from tests.support.fakes import MANAGER, TARGET, FakeHosts
+from tests.support.clock import FakeClock, replace_time_of
+from tests.support.fakes import MANAGER, TARGET, FakeHosts, no_command
 
 # --- preflight -------------------------------------------------------------------------------
 
@@ -88,41 +87,29 @@ def _props(*checks: Check, timeout: float = 10) -> dict:
 
 
 @pytest.fixture()
-def clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    now = [0.0]
-
-    def sleep(seconds: float) -> None:
-        now[0] += seconds
-
-    fake = SimpleNamespace(monotonic=lambda: now[0], sleep=sleep)
-    monkeypatch.setattr(waiting, "time", fake)
-    monkeypatch.setattr(readiness, "time", fake)
-    return now
+def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    return replace_time_of(monkeypatch, waiting, readiness)
 
 
 class Lab:
     """The gate's answers: `broken(check, now)` says whether a check fails at that moment."""
 
-    def __init__(self, monkeypatch: pytest.MonkeyPatch, clock: list[float], broken) -> None:
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, clock: FakeClock, broken) -> None:
         self.asked: list[tuple[float, list[str], int]] = []
         self.mended: list[tuple[float, str]] = []
         self.clock = clock
         self.broken = broken
         monkeypatch.setattr(readiness, "gate", self.gate)
-        FakeHosts(self.refuse).install(monkeypatch)
+        FakeHosts(no_command).install(monkeypatch)
         monkeypatch.setattr(container, "register_names_again",
-                            lambda target: self.mended.append((clock[0], target.name)))
-
-    @staticmethod
-    def refuse(host: str, command: str, stdin: bytes | None) -> tuple[int, str, str]:
-        raise AssertionError(f"an unexpected command on {host}: {command!r}")
+                            lambda target: self.mended.append((clock.now, target.name)))
 
     def gate(self, targets, alternatives, timeout):
         assert targets == {"manager": MANAGER, "worker": TARGET}
-        self.asked.append((self.clock[0], [a[0].source.name + ":" + a[0].target
+        self.asked.append((self.clock.now, [a[0].source.name + ":" + a[0].target
                                            for a in alternatives], timeout))
         return [Result(c, "skipped", "no ESP", missing="kernel") if c.requires else
-                Result(c, "refused" if self.broken(c, self.clock[0]) else "reached")
+                Result(c, "refused" if self.broken(c, self.clock.now) else "reached")
                 for c in (a[0] for a in alternatives)]
 
 
@@ -163,7 +150,7 @@ def test_the_gate_mends_lost_names_at_once_then_every_thirty_seconds(monkeypatch
     assert lab.asked[0] == (0.0, ["c3:c4", "app:tasks.web", "c1:c2"], 0)
     assert lab.asked[1] == (0.0, ["c3:c4", "c1:c2"], 0)
     assert [a[0] for a in lab.asked[1:]] == [float(t) for t in range(46)]
-    assert clock[0] == 46.0  # the round after the last one that failed finds nothing pending
+    assert clock.now == 46.0  # the round after the last one that failed finds nothing pending
     assert readiness.HEAL_EVERY == 30.0
 
 
@@ -174,7 +161,7 @@ def test_the_gate_gives_up_at_its_timeout_naming_what_fails(monkeypatch, clock):
     assert str(caught.value) == (
         "the lab does not work 5s after it was built; 1 of 2 checks fail:\n"
         "  FAIL  service app on manager: ping tasks.web on ov -> refused")
-    assert clock[0] == 5.0 and lab.mended == []
+    assert clock.now == 5.0 and lab.mended == []
     assert [a[0] for a in lab.asked] == [0.0, 0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
 
 

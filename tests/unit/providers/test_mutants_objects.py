@@ -20,7 +20,7 @@ from modules.providers import container, network, service
 from modules.providers.base import settings_inputs
 from modules.ssh import RemoteError
 from tests.support.fakes import MANAGER, TARGET
-from tests.unit.providers.conftest import Seq
+from tests.support.strict_docker import Seq
 
 WEB1 = ContainerSettings("web1", "busybox", "bridge", ["sleep", "1d"])
 C_PROPS = {"target": TARGET.as_dict(), **settings_inputs(WEB1)}

@@ -13,7 +13,7 @@ from modules.docker.swarm import SwarmSettings
 from modules.providers import swarm_init, swarm_join
 from modules.ssh import RemoteError, TransientError
 from tests.support.fakes import MANAGER, TARGET
-from tests.unit.providers.conftest import Seq
+from tests.support.strict_docker import Seq
 
 INIT = {"target": MANAGER.as_dict(), "advertise_addr": "192.168.1.10", "autolock": False,
         "cert_expiry": "", "token_rotation": 0}

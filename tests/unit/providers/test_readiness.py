@@ -4,7 +4,6 @@ passes; a check still failing at the timeout fails the update, naming it."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from types import SimpleNamespace
 
 import pytest
 from pulumi.dynamic import CreateResult, UpdateResult
@@ -12,6 +11,7 @@ from pulumi.dynamic import CreateResult, UpdateResult
 from modules.checks.model import Check, Result, Source
 from modules.providers import readiness
 from modules.ssh import RemoteError, waiting
+from tests.support.clock import FakeClock, replace_time_of
 from tests.support.fakes import MANAGER, TARGET
 
 APP = Source("service", "app", "manager")
@@ -24,17 +24,9 @@ PROPS = {"targets": {"manager": MANAGER.as_dict(), "worker": TARGET.as_dict()},
 
 
 @pytest.fixture()
-def clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
     """The gate's waiting on a clock that moves only when it sleeps."""
-    now = [0.0]
-
-    def sleep(seconds: float) -> None:
-        now[0] += seconds
-
-    fake = SimpleNamespace(monotonic=lambda: now[0], sleep=sleep)
-    monkeypatch.setattr(waiting, "time", fake)
-    monkeypatch.setattr(readiness, "time", fake)
-    return now
+    return replace_time_of(monkeypatch, waiting, readiness)
 
 
 def _lab(monkeypatch: pytest.MonkeyPatch, broken: set[str]) -> list[list[str]]:
@@ -65,7 +57,7 @@ def test_a_check_that_keeps_failing_fails_the_update_naming_it(monkeypatch, cloc
     assert str(caught.value) == (
         "the lab does not work 10s after it was built; 1 of 3 checks fail:\n"
         "  FAIL  service app on manager: ping tasks.db on myoverlay -> refused")
-    assert clock[0] >= 10, "it waited out its timeout first"
+    assert clock.now >= 10, "it waited out its timeout first"
     assert asked[1:] and all(a == ["tasks.db"] for a in asked[1:])
 
 
@@ -77,4 +69,4 @@ def test_a_lab_that_works_passes_and_says_what_it_could_not_check(monkeypatch, c
     assert result.outs["skipped"] == [
         "SKIP  service app on manager: ping tasks.secure-net-web on secure_net -> skipped: "
         "kernel feature ESP (IPsec) missing"]
-    assert clock[0] == 0, "a lab that works is not waited for"
+    assert clock.now == 0, "a lab that works is not waited for"

@@ -4,13 +4,12 @@ working lab); a check failing any other way is left to fail."""
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
 
 from modules.checks.model import Check, Result, Source
 from modules.providers import readiness
 from modules.ssh import waiting
+from tests.support.clock import replace_time_of
 from tests.support.fakes import MANAGER, TARGET, FakeHosts
 
 APP = Source("service", "mymacvlan-app", "manager")
@@ -22,11 +21,7 @@ UNREACHABLE = "ping: sendto: Network is unreachable"
 
 @pytest.fixture()
 def clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    now = [0.0]
-    fake = SimpleNamespace(monotonic=lambda: now[0],
-                           sleep=lambda s: now.__setitem__(0, now[0] + s))
-    monkeypatch.setattr(waiting, "time", fake)
-    monkeypatch.setattr(readiness, "time", fake)
+    replace_time_of(monkeypatch, waiting, readiness)
 
 
 class Host:

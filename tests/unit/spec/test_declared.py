@@ -9,7 +9,7 @@ import pytest
 
 from modules.checks.declared import declared_checks
 from modules.spec import ConfigError, parse_spec
-from tests.unit.spec.test_parse import with_
+from tests.support.stacks import with_
 
 WEB1 = {"container": "web1", "host": "manager"}
 

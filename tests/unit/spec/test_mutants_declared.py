@@ -9,7 +9,7 @@ import pytest
 
 from modules.spec import CheckSpec, ConfigError, parse_spec
 from modules.spec import declared as declared_module
-from tests.unit.spec.test_parse import with_
+from tests.support.stacks import with_
 
 OVERLAY = {"overlays": [{"name": "myoverlay", "subnet": "10.20.0.0/24"}], "services": None}
 FROM = ("swarmlab:validate[0].from: one of {service: NAME}, {container: NAME, host: HOST} or "

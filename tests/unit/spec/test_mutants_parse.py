@@ -19,7 +19,7 @@ from modules.spec import (
     parse_spec,
 )
 from modules.spec import parse as parse_module
-from tests.unit.spec.test_parse import MANAGER, WORKER, service, with_
+from tests.support.stacks import MANAGER, WORKER, service, with_
 
 HTTPD = ("httpd", "-f", "-p", "80", "-h", "/www")
 IDLE = ("sleep", "100000")

@@ -3,42 +3,16 @@ allowed (asserted exactly), and good stacks become the LabSpec the program build
 
 from __future__ import annotations
 
-import copy
 import ipaddress
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from modules.spec import ConfigError, parse_spec, yamlfile
+from modules.spec import ConfigError, parse_spec
 from modules.spec.settings import SETTINGS
+from tests.support.stacks import MANAGER, WORKER, local_stack, service, with_
 
-ROOT = Path(__file__).resolve().parents[3]
-MANAGER = {"name": "manager", "address": "192.168.1.10", "role": "manager"}
-WORKER = {"name": "worker", "address": "192.168.1.11", "role": "worker"}
 ALL_KEYS = ", ".join(s.key for s in SETTINGS)
-
-
-def local_stack() -> dict[str, Any]:
-    """The committed local stack, with the host list the hosts tool writes for 1 + 1."""
-    config = yamlfile.stack_config(ROOT / "stacks" / "Pulumi.local.yaml")
-    raw = {key.split(":", 1)[1]: value for key, value in config.items()}
-    return {**raw, "hosts": [MANAGER, WORKER]}
-
-
-def with_(**changes: Any) -> dict[str, Any]:
-    raw = copy.deepcopy(local_stack())
-    for key, value in changes.items():
-        if value is None:
-            raw.pop(key, None)
-        else:
-            raw[key] = value
-    return raw
-
-
-def service(**fields: Any) -> dict[str, Any]:
-    return {"name": "web", "network": "myoverlay", "node": "worker", **fields}
-
 
 NOT_AN_OBJECT_NAME = "letters, digits, '_', '.', '-' (starting with a letter or digit)"
 RESERVED = "bridge, host, none, ingress, docker_gwbridge, mynetwork, myappnet"

@@ -8,19 +8,13 @@ from types import SimpleNamespace
 import pytest
 
 from modules.ssh import RemoteError, Target, TransientError, errors, polls, redact, retry, waiting
+from tests.support.clock import replace_time_of
 
 
 @pytest.fixture()
 def clock(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    slept: list[float] = []
-    now = [0.0]
-
-    def sleep(seconds: float) -> None:
-        slept.append(seconds)
-        now[0] += seconds
-
-    monkeypatch.setattr(waiting, "time", SimpleNamespace(monotonic=lambda: now[0], sleep=sleep))
-    return slept
+    """The pauses taken, on a clock that moves only when slept on."""
+    return replace_time_of(monkeypatch, waiting).slept
 
 
 def test_retry_by_default_tries_four_times_half_a_second_apart_on_transient_errors(clock):

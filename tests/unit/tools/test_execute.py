@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.unit.test_program import local_spec
+from tests.support.stacks import local_spec
 from tools.lab import execute
 
 

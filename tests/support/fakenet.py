@@ -8,11 +8,14 @@ namespaces or daemons unless a test hands it a fake on purpose.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from hosts.paths import LabPaths
 
 RTN_UNICAST = 1
 RTN_UNREACHABLE = 7
@@ -95,7 +98,7 @@ class FakeIPRoute:
         return [m["IFLA_IFNAME"] for m in self.links]
 
 
-class _Shut:
+class Shut:
     def __init__(self, what: str) -> None:
         self.what = what
 
@@ -109,13 +112,13 @@ def shut_the_machine(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     from hosts import cli, commands, doctor, guard, network, teardown, up
 
     for module in (cli, doctor, guard, network, teardown, up):
-        monkeypatch.setattr(module, "IPRoute", _Shut("IPRoute"), raising=False)
-    monkeypatch.setattr(commands, "run", _Shut("a command"))
-    monkeypatch.setattr(network, "run", _Shut("a command"))
-    monkeypatch.setattr(doctor, "run", _Shut("a command"))
-    monkeypatch.setattr(up, "up", _Shut("hosts up"))
-    monkeypatch.setattr(teardown, "clean_hosts", _Shut("stopping hosts"))
-    monkeypatch.setattr(cli, "_up_vm", _Shut("VMs"))
+        monkeypatch.setattr(module, "IPRoute", Shut("IPRoute"), raising=False)
+    monkeypatch.setattr(commands, "run", Shut("a command"))
+    monkeypatch.setattr(network, "run", Shut("a command"))
+    monkeypatch.setattr(doctor, "run", Shut("a command"))
+    monkeypatch.setattr(up, "up", Shut("hosts up"))
+    monkeypatch.setattr(teardown, "clean_hosts", Shut("stopping hosts"))
+    monkeypatch.setattr(cli, "_up_vm", Shut("VMs"))
     monkeypatch.setattr("os.geteuid", lambda: 1000)
     netns = tmp_path / "netns"
     netns.mkdir()
@@ -134,3 +137,11 @@ def record_lab(folder: Path, name: str, subnet: str, backend: str = "onebox",
     (folder / "net.json").write_text(json.dumps(
         {"lab": name, "tag": tag, "subnet": subnet, "backend": backend}))
     return folder
+
+
+def record_blue_lab(tmp_path: Path, hosts: Sequence[str] = ()) -> LabPaths:
+    """Lab blue (192.168.2.0/24) recorded below `tmp_path`, with a folder for each host."""
+    lab = LabPaths(record_lab(tmp_path / "blue", "blue", "192.168.2.0/24"))
+    for name in hosts:
+        lab.host(name).dir.mkdir(parents=True)
+    return lab
