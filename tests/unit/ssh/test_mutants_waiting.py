@@ -86,8 +86,9 @@ def test_polls_stop_exactly_at_the_timeout(clock):
 
 
 @pytest.mark.parametrize("secret", [
-    "SWMTKN-1-3pu6hszjas19xyp7ghgosyx9k8atbfcr8p2is99znpy26u2lkl-1awxwuwd3z9j1z3puu7rcgdbx",
-    "SWMKEY-1-WuYH/IX284+lRcXuoVf38viIDK3HJEKY13MIHX+tTt8",
+    # Made up, in the shapes Docker uses: a token's two lowercase parts, a key's base64.
+    "SWMTKN-1-" + "fake0token" * 5 + "-" + "notreal00" * 3,
+    "SWMKEY-1-" + "Fake/Key+" * 5,
     "SWMKEY-1-a=b_c-d",
 ])
 def test_every_swarm_secret_is_redacted_whole(secret):
