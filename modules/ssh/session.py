@@ -82,7 +82,7 @@ def _connect(target: Target) -> paramiko.SSHClient:
     # Files that are there but unreadable are refused here, naming the file and never its
     # content: paramiko would raise its own exception (with the bad line) or call it transient.
     try:
-        paramiko.PKey.from_path(target.key_file)
+        key = paramiko.PKey.from_path(target.key_file)
     except (paramiko.SSHException, ValueError, TypeError):
         raise RemoteError(f"{where}: SSH key file {target.key_file} is not a private key without "
                           "a passphrase (OpenSSH or PEM); allowed: the lab's key, as the hosts "
@@ -100,7 +100,7 @@ def _connect(target: Target) -> paramiko.SSHClient:
     try:
         client.connect(
             target.endpoint, port=target.port, username=target.user,
-            key_filename=target.key_file, timeout=timeout, banner_timeout=timeout,
+            pkey=key, timeout=timeout, banner_timeout=timeout,
             auth_timeout=timeout, allow_agent=False, look_for_keys=False,
         )
     except paramiko.BadHostKeyException as err:

@@ -73,7 +73,8 @@ def test_a_connection_checks_the_host_key_and_uses_only_the_labs_key(files, clie
         ("load_host_keys", files.known_hosts_file),
         ("policy", paramiko.RejectPolicy),
         ("connect", ("127.0.0.1", {
-            "port": 2222, "username": "lab", "key_filename": files.key_file, "timeout": 7.5,
+            "port": 2222, "username": "lab", "pkey": paramiko.PKey.from_path(files.key_file),
+            "timeout": 7.5,
             "banner_timeout": 7.5, "auth_timeout": 7.5, "allow_agent": False,
             "look_for_keys": False})),
     ]
