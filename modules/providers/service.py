@@ -52,9 +52,13 @@ class ServiceProvider(ResourceProvider):
         found = seen.service(id_)
         if found is None:
             return ReadResult("", {})
-        tasks = seen.service_tasks(found)
-        return ReadResult(id_, {**props, "replicas": service.replicas(found), "service_id": id_,
-                                "tasks": _task_rows(tasks)})
+        declared = service.replicas(found)
+        running = [t for t in seen.service_tasks(found) if t["State"] == "running"]
+        # Fewer tasks running than declared is drift: the next up's update waits for them,
+        # and only then is the `tasks` output read again (a read mid-restart lists none).
+        observed = declared if len(running) >= declared else len(running)
+        return ReadResult(id_, {**props, "replicas": observed, "service_id": id_,
+                                "tasks": _task_rows(running)})
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         return diff(olds, news, REPLACE_KEYS, ("replicas",))

@@ -97,11 +97,7 @@ def test_destroy_of_a_lab_that_is_not_there_keeps_its_message():
     assert f"no lab {LAB.name} to destroy" in proc.stderr
 
 
-# Not yet "a host's dockerd killed": after `make hosts` restarts it, a plain `pulumi up`
-# returns a working lab, but a service's `tasks` output can be read while its tasks are
-# being restarted and stay empty (make validate's output test then fails): one fresh-clone
-# run in two here. The service's read has to see fewer tasks than replicas as drift first.
-@pytest.mark.parametrize("damage", ["bridge deleted"])
+@pytest.mark.parametrize("damage", ["bridge deleted", "a host's dockerd killed"])
 def test_make_hosts_and_a_plain_up_repair_the_damage(damage):
     builder.build(LAB)
     DAMAGE[damage]()

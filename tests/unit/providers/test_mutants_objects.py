@@ -198,10 +198,10 @@ def test_service_read_reports_its_replicas_and_tasks(docker, monkeypatch):
     seen = SimpleNamespace(service={"s1": found}.get,
                            service_tasks=lambda svc: TASKS if svc is found else None)
     monkeypatch.setattr(snapshot, "of", lambda target: seen if target == MANAGER else None)
-    docker.on(dservice, "replicas", 3)
+    docker.on(dservice, "replicas", 2)
     provider = service.ServiceProvider()
     read = provider.read("s1", S_PROPS)
-    assert (read.id, read.outs) == ("s1", {**S_PROPS, "replicas": 3, "service_id": "s1",
+    assert (read.id, read.outs) == ("s1", {**S_PROPS, "replicas": 2, "service_id": "s1",
                                            "tasks": ROWS})
     gone = provider.read("s9", S_PROPS)
     assert (gone.id, gone.outs) == ("", {})

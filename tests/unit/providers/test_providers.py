@@ -193,3 +193,29 @@ def test_a_join_is_refused_at_once_while_docker_still_holds_the_old_gossip_port(
     assert hosts.ran("ss -Hltn 'sport = :7946'")
     listening[0] = ""
     node.wait_gossip_port_free(TARGET, timeout=0.05)
+
+
+def _web_seen(states: list[str]) -> snapshot.Snapshot:
+    return snapshot.Snapshot(
+        info={}, networks=[], containers=[], nodes=[{"ID": "n2", "Description": {"Hostname": "worker"}}],
+        services=[{"ID": "s1", "Spec": {"Name": "web", "Mode": {"Replicated": {"Replicas": 2}}}}],
+        tasks=[{"ServiceID": "s1", "Slot": slot, "NodeID": "n2", "Status": {"State": state}}
+               for slot, state in enumerate(states, 1)], tokens={})
+
+
+@pytest.mark.parametrize(("states", "replicas", "tasks"), [
+    (["running", "running"], 2, ["web.1", "web.2"]),
+    (["running", "preparing"], 1, ["web.1"]),
+    ([], 0, []),
+    (["running", "running", "running"], 2, ["web.1", "web.2", "web.3"]),
+])
+def test_a_service_with_fewer_tasks_running_than_declared_reads_as_drift(monkeypatch, states,
+                                                                          replicas, tasks):
+    monkeypatch.setattr(snapshot, "of", lambda target: _web_seen(states))
+    provider = service.ServiceProvider()
+    read = provider.read("s1", {**PROPS, "replicas": 2})
+    assert read.outs is not None
+    assert read.outs["replicas"] == replicas
+    assert [t["name"] for t in read.outs["tasks"]] == tasks
+    changed = provider.diff("s1", read.outs, {**PROPS, "replicas": 2}).changes
+    assert changed is (replicas != 2)
