@@ -86,6 +86,25 @@ ifeq ($(origin STACK),undefined)
 STACK := $(or $(LAB_STACK),$(if $(filter vm,$(BACKEND)),vm,local))
 endif
 $(if $(call one_of,STACK,$(STACKS)),,$(call refuse,STACK,$(STACK_FORM)))
+# The one-box hosts' Docker engine: the machine's (system, the default), or Debian's pinned
+# 26 or 28 (hosts/engines.json), fetched into $(SWARMLAB_CACHE)/engines. Left out, a lab that
+# is up keeps the engine it was made with (its net.json).
+ENGINES := system 26 28
+ifneq ($(origin ENGINE),undefined)
+$(if $(call one_of,ENGINE,$(ENGINES)),,$(call refuse,ENGINE,$(call listed,$(ENGINES))))
+$(if $(and $(filter-out onebox,$(BACKEND)),$(filter-out system,$(ENGINE))),$(error ENGINE=$(ENGINE) \
+  is for the one-box hosts (BACKEND=onebox); BACKEND=$(BACKEND) runs its hosts' own Docker))
+HOST_CHOICES := --engine=$(call typed,ENGINE)
+endif
+# The VMs' Debian suite (its kernel, its Docker, its iptables): bookworm, the default, trixie
+# or forky. Left out, a lab that is up keeps the suite it was made with.
+SUITES := bookworm trixie forky
+ifneq ($(origin DEBIAN),undefined)
+$(if $(call one_of,DEBIAN,$(SUITES)),,$(call refuse,DEBIAN,$(call listed,$(SUITES))))
+$(if $(and $(filter-out vm,$(BACKEND)),$(filter-out bookworm,$(DEBIAN))),$(error DEBIAN=$(DEBIAN) \
+  is for the vm backend (BACKEND=vm); BACKEND=$(BACKEND) does not build its hosts from Debian))
+HOST_CHOICES += --debian=$(call typed,DEBIAN)
+endif
 # Hosts: 1 to 32 managers, 0 to 31 workers (the hosts tool checks their sum, at most 32).
 MANAGERS ?= 1
 WORKERS ?= 1
@@ -179,7 +198,7 @@ hosts: deps
 	  make vagrant-lab" >&2; exit 1)
 	@subnet=$$($(LABTOOL) subnet --stack=$(call typed,STACK)); \
 	  $(PY) -m hosts up --backend=$(call typed,BACKEND) --managers=$(call typed,MANAGERS) \
-	  --workers=$(call typed,WORKERS) --subnet="$$subnet"
+	  --workers=$(call typed,WORKERS) --subnet="$$subnet" $(HOST_CHOICES)
 
 hosts-down:
 	@if [ -x $(PY) ]; then $(PY) -m hosts down; fi

@@ -10,10 +10,22 @@ import time
 
 from pyroute2 import IPRoute
 
-from hosts import doctor, guard, image, inventory, neighbours, network, status, teardown, topology
+from hosts import (
+    doctor,
+    engines,
+    guard,
+    image,
+    inventory,
+    neighbours,
+    network,
+    status,
+    teardown,
+    topology,
+)
 from hosts import up as onebox
 from hosts.paths import LabPaths, private_dir
 from hosts.report import PREFIX, Reporter, StepError
+from hosts.vm.recipe import SUITES
 
 BACKENDS = ("onebox", "vm")
 
@@ -33,6 +45,12 @@ def _parser() -> argparse.ArgumentParser:
     p_up.add_argument("--managers", help="manager hosts (default 1, $SWARMLAB_MANAGERS)")
     p_up.add_argument("--workers", help="worker hosts (default 1, $SWARMLAB_WORKERS)")
     p_up.add_argument("--subnet", help="the lab's LAN (default 192.168.1.0/24, $SWARMLAB_SUBNET)")
+    p_up.add_argument("--engine", choices=engines.choices(),
+                      help="the one-box hosts' Docker engine: system (the machine's, the "
+                           "default) or Debian's pinned 26 or 28 ($SWARMLAB_ENGINE)")
+    p_up.add_argument("--debian", choices=SUITES,
+                      help="the VMs' Debian suite, its kernel and Docker: bookworm (the "
+                           "default), trixie or forky ($SWARMLAB_DEBIAN)")
     p_up.add_argument("--quiet", action="store_true", help="print errors only")
     p_down = sub.add_parser("down", help="remove everything up made (guard routes stay)")
     p_down.add_argument("--quiet", action="store_true", help="print errors only")
@@ -69,26 +87,57 @@ def cmd_up(args: argparse.Namespace, lab: LabPaths) -> int:
     if recorded and recorded[1] != backend and inventory.read_raw(lab):
         raise StepError("up", f"this lab is up on the {recorded[1]} backend; take it down first "
                         f"(`python -m hosts down`, or `make destroy`)")
+    engine, suite = _engine_and_suite(args, lab, backend)
     net = topology.lab_net(subnet=subnet or (str(recorded[0].subnet) if recorded else None))
     hosts = topology.plan(managers, workers, net)
     neighbours.refuse_clash(lab, net, backend)
     report = Reporter(quiet=args.quiet)
     start = time.monotonic()
     if backend == "vm":
-        _up_vm(lab, net, hosts, report)
+        _up_vm(lab, net, hosts, report, suite)
     else:
-        onebox.up(lab, net, hosts, report)
+        onebox.up(lab, net, hosts, report, engine)
     report.say(f"up took {time.monotonic() - start:.1f}s")
     return 0
 
 
+def _chosen(args: argparse.Namespace, lab: LabPaths, key: str, allowed: tuple[str, ...]) -> str:
+    """--engine / --debian, else $SWARMLAB_ENGINE / $SWARMLAB_DEBIAN, else what the lab was
+    made with, else the default. A lab that is up keeps it: its data-root, swarm state and
+    image belong to it."""
+    recorded = inventory.read_choice(lab, key)
+    variable = f"SWARMLAB_{key.upper()}"
+    value = getattr(args, key) or os.environ.get(variable) or recorded or inventory.CHOICES[key]
+    if value not in allowed:
+        raise StepError("up", f"{variable}={value!r} is not known; allowed: {', '.join(allowed)}")
+    if recorded and recorded != value and inventory.read_raw(lab):
+        raise StepError("up", f"this lab runs {key.upper()}={recorded}; take it down first "
+                        f"(`make destroy`) to change it")
+    return value
+
+
+def _engine_and_suite(args: argparse.Namespace, lab: LabPaths, backend: str) -> tuple[str, str]:
+    """ENGINE is the one-box hosts' knob, DEBIAN the VMs': each refused with the other backend."""
+    engine = _chosen(args, lab, "engine", engines.choices()) if backend == "onebox" \
+        else (args.engine or os.environ.get("SWARMLAB_ENGINE") or engines.SYSTEM)
+    suite = _chosen(args, lab, "debian", SUITES) if backend == "vm" \
+        else (args.debian or os.environ.get("SWARMLAB_DEBIAN") or inventory.CHOICES["debian"])
+    if backend == "vm" and engine != engines.SYSTEM:
+        raise StepError("up", f"ENGINE={engine} is for the one-box hosts; the vm backend's "
+                        "Docker is its Debian suite's (DEBIAN=)")
+    if backend == "onebox" and suite != inventory.CHOICES["debian"]:
+        raise StepError("up", f"DEBIAN={suite} is for the vm backend; the one-box hosts run "
+                        "this machine's kernel, and their Docker is ENGINE=")
+    return engine, suite
+
+
 def _up_vm(lab: LabPaths, net: topology.LabNet, hosts: list[topology.Host],
-           report: Reporter) -> None:
+           report: Reporter, suite: str) -> None:
     from hosts import vm
 
     private_dir(lab.root)
-    inventory.write_net(lab, net, "vm")
-    records = vm.up(lab.root, hosts, report)
+    inventory.write_net(lab, net, "vm", debian=suite)
+    records = vm.up(lab.root, hosts, report, suite)
     built = image.build()
     vm.load_image(lab.root, built.archive, image.IMAGE, built.image_id, report)
     inventory.write_host_list(lab, hosts, {r["name"]: r["ssh"] for r in records})

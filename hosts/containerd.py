@@ -14,7 +14,7 @@ import socket
 import time
 
 from hosts import holder, procs
-from hosts.commands import spawn_daemon
+from hosts.commands import clean_env, spawn_daemon
 from hosts.engine import Engine
 from hosts.paths import HostPaths, write_if_changed
 from hosts.topology import Host
@@ -58,7 +58,7 @@ def start(host: Host, holder_pid: int, hp: HostPaths, engine: Engine) -> None:
     # sh writes its own pid, then becomes containerd (exec): the pidfile names containerd.
     spawn_daemon([*holder.enter(host.netns, holder_pid), "sh", "-c", 'echo $$ > "$1"; exec "$2" '
                   '--config "$3"', "swarmlab-containerd", str(hp.containerd_pid), engine.containerd,
-                  str(hp.containerd_config)], hp.containerd_log)
+                  str(hp.containerd_config)], hp.containerd_log, env=clean_env(PATH=engine.path))
 
 
 def answers(hp: HostPaths) -> bool:

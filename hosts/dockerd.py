@@ -68,6 +68,7 @@ def healthy(host: Host, hp: HostPaths) -> bool:
 def start(host: Host, holder_pid: int, hp: HostPaths, engine: Engine) -> None:
     hp.dockerd_pid.unlink(missing_ok=True)
     env = clean_env(
+        PATH=engine.path,
         # Swarm tasks use the image each host already has: no pull attempt,
         # no lookup of a registry that is not there.
         DOCKER_SERVICE_PREFER_OFFLINE_IMAGE="1",

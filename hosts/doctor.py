@@ -26,6 +26,7 @@ from hosts.commands import CommandError, run
 from hosts.network import netns_exists
 from hosts.paths import LabPaths
 from hosts.topology import HOST_IFNAME, Host, LabNet, lab_net
+from modules.docker import releases
 
 REQUIRED = ("vxlan", "macvlan", "veth", "bridge", "docker", "ports")
 IMPACT = {
@@ -105,6 +106,10 @@ def _docker_check(lab: LabPaths, host: Host) -> dict[str, Any]:
         v = dockerapi.version(hp.docker_socket)
     except (OSError, dockerapi.DockerAPIError, ValueError) as err:
         return check_result(False, f"dockerd does not answer: {err}", "docker")
+    why = releases.broken(str(v.get("Version", "")))
+    if why is not None:
+        return check_result(False, f"Docker {v.get('Version')} cannot run this lab: {why}",
+                            "docker")
     return check_result(True, f"{v.get('Version')} (API {v.get('ApiVersion')})", "docker")
 
 

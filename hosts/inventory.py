@@ -62,11 +62,33 @@ def write_host_list(lab: LabPaths, hosts: Sequence[Host],
     return write_if_changed(lab.host_list, json.dumps(entries, indent=2) + "\n", mode=0o600)
 
 
-def write_net(lab: LabPaths, net: LabNet, backend: str) -> bool:
-    """net.json: what this lab was made with, so down, status and doctor act on it as it is."""
+# What a lab's hosts run, as chosen when it was made, and the value a record older than the
+# choice stands for: the one-box hosts' engine (ENGINE), the VMs' Debian suite (DEBIAN).
+CHOICES = {"engine": "system", "debian": "bookworm"}
+
+
+def write_net(lab: LabPaths, net: LabNet, backend: str, **chosen: str) -> bool:
+    """net.json: what this lab was made with, so down, status and doctor act on it as it is,
+    and a later up builds the same hosts (`chosen`: engine, debian)."""
     text = json.dumps({"lab": net.name, "tag": net.tag, "subnet": str(net.subnet),
-                       "backend": backend}, indent=2) + "\n"
+                       "backend": backend, **{k: chosen.get(k, v) for k, v in CHOICES.items()}},
+                      indent=2) + "\n"
     return write_if_changed(lab.net_file, text)
+
+
+def read_choice(lab: LabPaths, key: str) -> str | None:
+    """engine or debian as net.json records it (its default for an older record); None
+    before any up."""
+    try:
+        data = json.loads(lab.net_file.read_text())
+    except FileNotFoundError:
+        return None
+    except ValueError:
+        raise ValueError(f"{lab.net_file} is not a lab record") from None
+    value = data.get(key, CHOICES[key]) if isinstance(data, dict) else None
+    if not isinstance(value, str):
+        raise ValueError(f"{lab.net_file} records no {key}")
+    return value
 
 
 def read_net(lab: LabPaths, asked: str | None = None) -> tuple[LabNet, str] | None:

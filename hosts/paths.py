@@ -20,6 +20,13 @@ _LONGEST_SOCKET = "containerd.sock.ttrpc"
 CONTROL_SOCKET = "ssh/" + "0" * 40
 
 
+def cache_root() -> Path:
+    """What every lab of the user shares (VM images, engines): `$SWARMLAB_CACHE`, default
+    `~/.cache/swarmlab`, as in the Makefile."""
+    override = os.environ.get("SWARMLAB_CACHE", "").strip()
+    return Path(override) if override else Path.home() / ".cache" / "swarmlab"
+
+
 def private_dir(path: Path) -> Path:
     """A directory only root may read: the lab's keys, sockets and state live below it. The
     folders it makes on the way (`.lab/labs/` for a named lab) are private too."""

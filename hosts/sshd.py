@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from hosts import holder, keys, procs, sockets
-from hosts.commands import run, spawn_daemon
+from hosts.commands import SYSTEM_PATH, run, spawn_daemon
 from hosts.paths import HostPaths, LabPaths, write_if_changed
 from hosts.topology import Host
 
@@ -29,7 +29,7 @@ def host_public_key(hp: HostPaths) -> str:
     return keys.public_key(hp.host_public_key)
 
 
-def render_config(host: Host, hp: HostPaths, lab: LabPaths) -> str:
+def render_config(host: Host, hp: HostPaths, lab: LabPaths, path: str = SYSTEM_PATH) -> str:
     return "\n".join(
         [
             f"# sshd for lab host {host.name}; written by `python -m hosts up`.",
@@ -55,7 +55,8 @@ def render_config(host: Host, hp: HostPaths, lab: LabPaths) -> str:
             # host is a fresh machine, so the shell must not run this box's
             # ~/.bashrc (pyenv, nvm and the like cost 100+ ms of CPU per
             # command); bash reads it for ssh commands only when SHLVL is unset.
-            f"SetEnv DOCKER_HOST=unix://{hp.docker_socket} SHLVL=1",
+            # PATH: the engine's own docker CLI first (hosts.engine).
+            f"SetEnv DOCKER_HOST=unix://{hp.docker_socket} SHLVL=1 PATH={path}",
             "MaxStartups 100:30:200",
             "Subsystem sftp internal-sftp",
             "",
@@ -63,8 +64,8 @@ def render_config(host: Host, hp: HostPaths, lab: LabPaths) -> str:
     )
 
 
-def write_config(host: Host, hp: HostPaths, lab: LabPaths) -> bool:
-    return write_if_changed(hp.sshd_config, render_config(host, hp, lab))
+def write_config(host: Host, hp: HostPaths, lab: LabPaths, path: str = SYSTEM_PATH) -> bool:
+    return write_if_changed(hp.sshd_config, render_config(host, hp, lab, path))
 
 
 def running(hp: HostPaths) -> int | None:

@@ -8,15 +8,18 @@ from hosts import dockerapi, dockerd, holder, inventory, sshd, table
 from hosts.paths import LabPaths
 from hosts.teardown import lab_host_names
 from hosts.topology import HOST_NAME, LabNet
+from modules.docker import releases
 
 
 def host_status(lab: LabPaths, rec: inventory.HostRecord) -> dict[str, Any]:
     hp = lab.host(rec.name)
     dockerd_pid = dockerd.running(hp)
     swarm = "down"
+    runs: dict[str, str] = {}
     if dockerd_pid is not None:
         try:
             swarm = str(dockerapi.info(hp.docker_socket, timeout=3.0)["Swarm"]["LocalNodeState"])
+            runs = releases.versions(dockerapi.version(hp.docker_socket, timeout=3.0))
         except (OSError, dockerapi.DockerAPIError, KeyError, ValueError):
             swarm = "not answering"
     return {
@@ -27,6 +30,7 @@ def host_status(lab: LabPaths, rec: inventory.HostRecord) -> dict[str, Any]:
         "dockerd_pid": dockerd_pid,
         "sshd_pid": sshd.running(hp),
         "swarm": swarm,
+        "versions": runs,
     }
 
 
@@ -42,18 +46,18 @@ def collect(lab: LabPaths, net: LabNet) -> list[dict[str, Any]]:
     return [host_status(lab, r) for r in records]
 
 
+VERSIONS = ("engine", "containerd", "runc", "kernel")
+# Per backend, what says its hosts are alive, after NAME ADDRESS ROLE.
+DAEMONS = {"onebox": (("DOCKERD", "dockerd_pid"), ("SSHD", "sshd_pid")),
+           "vm": (("QEMU", "qemu_pid"), ("GUEST", "guest"), ("SSH PORT", "ssh_port"))}
+
+
 def render(entries: list[dict[str, Any]]) -> str:
     if not entries:
         return "lab is down (no hosts)"
-    rows = [
-        [
-            e["name"],
-            e["address"],
-            e["role"],
-            e["dockerd_pid"] or "down",
-            e["sshd_pid"] or "down",
-            e["swarm"],
-        ]
-        for e in entries
-    ]
-    return table.render(["NAME", "ADDRESS", "ROLE", "DOCKERD", "SSHD", "SWARM"], rows)
+    daemons = DAEMONS[entries[0].get("backend", "onebox")]
+    rows = [[e["name"], e["address"], e["role"], *(e.get(key) or "down" for _, key in daemons),
+             e["swarm"], *((e.get("versions") or {}).get(k) or "-" for k in VERSIONS)]
+            for e in entries]
+    return table.render(["NAME", "ADDRESS", "ROLE", *(title for title, _ in daemons), "SWARM",
+                         *(k.upper() for k in VERSIONS)], rows)

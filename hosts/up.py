@@ -18,6 +18,7 @@ from hosts import (
     dockerapi,
     dockerd,
     engine,
+    engines,
     guard,
     holder,
     image,
@@ -30,6 +31,7 @@ from hosts import (
     sshd,
     sshfiles,
 )
+from hosts.commands import CommandError
 from hosts.paths import CONTROL_SOCKET, UNIX_SOCKET_MAX, LabPaths, private_dir
 from hosts.report import Reporter, StepError
 from hosts.teardown import clean_hosts, lab_host_names
@@ -39,7 +41,8 @@ REQUIRED_TOOLS = ("ip", "nsenter", "unshare", "setsid", "ssh-keygen", "sshd")
 INSTALL_HINT = "apt-get install busybox-static openssh-server iproute2 iptables util-linux"
 
 
-def preflight(lab: LabPaths, hosts: Sequence[Host]) -> engine.Engine:
+def preflight(lab: LabPaths, hosts: Sequence[Host], choice: str = engines.SYSTEM,
+              report: Reporter | None = None) -> engine.Engine:
     step = "preflight"
     if os.geteuid() != 0:
         raise StepError(step, "must run as root (namespaces, routes, dockerd)")
@@ -48,8 +51,8 @@ def preflight(lab: LabPaths, hosts: Sequence[Host]) -> engine.Engine:
     if missing:
         raise StepError(step, f"missing {', '.join(missing)}: {INSTALL_HINT}")
     try:
-        found = engine.find()
-    except ValueError as err:
+        found = engine.find(choice, report.say if report else lambda line: None)
+    except (ValueError, CommandError) as err:
         raise StepError(step, str(err)) from None
     for longest in [lab.root / CONTROL_SOCKET, *(lab.host(h.name).longest_socket for h in hosts)]:
         if len(str(longest)) > UNIX_SOCKET_MAX:
@@ -71,15 +74,15 @@ def _reusable(host: Host, lab: LabPaths) -> bool:
     return holder.running(host.netns, lab.host(host.name)) is not None
 
 
-def up(lab: LabPaths, net: LabNet, hosts: Sequence[Host], report: Reporter
-       ) -> list[inventory.HostRecord]:
+def up(lab: LabPaths, net: LabNet, hosts: Sequence[Host], report: Reporter,
+       choice: str = engines.SYSTEM) -> list[inventory.HostRecord]:
     """Make every piece that is missing; return the inventory records."""
-    found = preflight(lab, hosts)
+    found = preflight(lab, hosts, choice, report)
     with lock.exclusive(lab, "up"):
-        return _up(lab, net, hosts, found, report)
+        return _up(lab, net, hosts, found, choice, report)
 
 
-def _up(lab: LabPaths, net: LabNet, hosts: Sequence[Host], found: engine.Engine,
+def _up(lab: LabPaths, net: LabNet, hosts: Sequence[Host], found: engine.Engine, choice: str,
         report: Reporter) -> list[inventory.HostRecord]:
     changes: list[str] = []
 
@@ -92,7 +95,7 @@ def _up(lab: LabPaths, net: LabNet, hosts: Sequence[Host], found: engine.Engine,
         changes += added
 
     private_dir(lab.root)
-    inventory.write_net(lab, net, "onebox")
+    inventory.write_net(lab, net, "onebox", engine=choice)
     # Recorded before anything runs, so that down after a failed up still
     # knows which /run paths the lab's daemons made.
     outside.record(lab, outside.missing())
@@ -173,7 +176,7 @@ def _up(lab: LabPaths, net: LabNet, hosts: Sequence[Host], found: engine.Engine,
         hp = lab.host(h.name)
         with report.step(f"sshd on {h.address}:22", h.name) as notes:
             changed = sshd.ensure_host_key(h, hp)
-            changed = sshd.write_config(h, hp, lab) or changed
+            changed = sshd.write_config(h, hp, lab, found.path) or changed
             pid = sshd.running(hp)
             if pid is not None and (changed or not sshd.healthy(h, hp, holders[h.name])):
                 procs.stop([pid], 5.0)

@@ -13,6 +13,7 @@ import shlex
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
+from modules.docker import releases
 from modules.spec import LabSpec
 from modules.ssh import RemoteError, Target, run
 
@@ -31,10 +32,13 @@ def check_host(target: Target, parent: str) -> list[str]:
     lines = result.stdout.strip().splitlines()
     status = dict(line.split("=", 1) for line in lines if line.startswith(("docker=", "parent=")))
     problems = []
+    detail = " ".join(line for line in lines if not line.startswith(("docker=", "parent="))).strip()
     if status.get("docker") != "0":
-        detail = " ".join(line for line in lines if not line.startswith(("docker=", "parent=")))
-        problems.append(f"{target.label}: dockerd does not answer ({detail.strip()}); start it "
+        problems.append(f"{target.label}: dockerd does not answer ({detail}); start it "
                         "(one-box hosts: `python -m hosts up`) and run `pulumi up` again")
+    elif (why := releases.broken(detail)) is not None:
+        problems.append(f"{target.label}: Docker {detail} cannot run this lab: {why}; run "
+                        "another engine there")
     if status.get("parent") != "0":
         problems.append(f"{target.label}: swarmlab:macvlan.parent {parent!r} is not an interface "
                         f"on this host; set swarmlab:macvlan.parent to one that is (see "

@@ -10,7 +10,8 @@ import pytest
 
 from tests.support import failures, restore
 
-LIVE = ("lab", "hosts", "reliability", "lifecycle", "scale", "verbs", "vm", "teardown")
+LIVE = ("lab", "hosts", "reliability", "lifecycle", "scale", "verbs", "vm", "teardown",
+        "engines")
 
 
 @pytest.hookimpl(wrapper=True)

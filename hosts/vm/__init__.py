@@ -1,6 +1,6 @@
 """The vm backend: the lab's hosts as QEMU guests with a stock Debian kernel.
 
-    hosts.vm.up(lab_dir, hosts, report) -> list[dict]   inventory records
+    hosts.vm.up(lab_dir, hosts, report, suite) -> list[dict]   inventory records
     hosts.vm.down(lab_dir, report)
     hosts.vm.status(lab_dir) -> list[dict]
     hosts.vm.doctor(lab_dir, names) -> list[dict]       kernel features per VM

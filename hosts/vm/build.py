@@ -71,17 +71,19 @@ def _discard(tree: Path) -> None:
     shutil.rmtree(tree)
 
 
-def _debootstrap(rootfs: Path, packages: tuple[str, ...], report: Reporter) -> None:
+def _debootstrap(rootfs: Path, r: recipe.Recipe, report: Reporter) -> None:
     """debootstrap with a progress line whenever its phase changes (and a heartbeat)."""
     argv = [
         "debootstrap",
         "--variant=minbase",
         f"--arch={recipe.ARCH}",
         "--components=main",
-        f"--include={','.join(packages)}",
-        recipe.SUITE,
+        f"--include={','.join(r.packages)}",
+        r.suite,
         str(rootfs),
         mirror(),
+        *([f"/usr/share/debootstrap/scripts/{recipe.SCRIPTS[r.suite]}"]
+          if r.suite in recipe.SCRIPTS else []),
     ]
     log = rootfs.parent / "debootstrap.log"
     start = time.monotonic()
@@ -126,7 +128,7 @@ def _build(image: ImagePaths, tmp: Path, r: recipe.Recipe, report: Reporter) -> 
     rootfs = tmp / "rootfs"
     rootfs.mkdir()
     start = time.monotonic()
-    _debootstrap(rootfs, r.packages, report)
+    _debootstrap(rootfs, r, report)
     took_debootstrap = time.monotonic() - start
 
     report.say("image: provision.sh packages + image (in the chroot)")
@@ -166,9 +168,9 @@ def _build(image: ImagePaths, tmp: Path, r: recipe.Recipe, report: Reporter) -> 
     }
 
 
-def ensure(report: Reporter) -> ImagePaths:
-    """The image for the current recipe, built first if the cache lacks it."""
-    r = recipe.current()
+def ensure(report: Reporter, suite: str = recipe.SUITE) -> ImagePaths:
+    """The image of the suite's recipe, built first if the cache lacks it."""
+    r = recipe.current(suite)
     image = ImagePaths(paths.images_dir() / r.key)
     if image.complete():
         return image

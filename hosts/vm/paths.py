@@ -8,11 +8,10 @@ the Makefile). No path of one machine is written down anywhere.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from hosts.paths import UNIX_SOCKET_MAX
+from hosts.paths import UNIX_SOCKET_MAX, cache_root
 
 # fw_cfg items a VM reads at boot (provision.sh `boot`), as opt/swarmlab/<item>.
 FW_CFG_PREFIX = "opt/swarmlab/"
@@ -20,11 +19,6 @@ FW_CFG_ITEMS = ("hostname", "eth0_address", "eth1_address", "authorized_keys", "
 # libvdeplug makes each port's data socket inside the switch directory, named
 # like `.01234-00000`; keep room for it.
 VDE_PORT_SOCKET_ROOM = 16
-
-
-def cache_root() -> Path:
-    override = os.environ.get("SWARMLAB_CACHE", "").strip()
-    return Path(override) if override else Path.home() / ".cache" / "swarmlab"
 
 
 def images_dir() -> Path:

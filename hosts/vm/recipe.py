@@ -18,6 +18,11 @@ HERE = Path(__file__).resolve().parent
 PROVISION = HERE / "provision.sh"
 BUILD_SCRIPT = HERE / "build.py"
 SUITE = "bookworm"
+"""The default suite; `DEBIAN=` picks another of SUITES."""
+SUITES = ("bookworm", "trixie", "forky")
+# debootstrap names a suite by its script; Debian 12's debootstrap has none for forky, which
+# is built like sid (as trixie's script is).
+SCRIPTS = {"forky": "sid"}
 ARCH = "amd64"
 # Bump to force a rebuild when something outside the hashed files changes.
 RECIPE_VERSION = "1"
@@ -54,9 +59,12 @@ def packages() -> tuple[str, ...]:
     return tuple(line.strip() for line in out.splitlines() if line.strip())
 
 
-def current() -> Recipe:
+def current(suite: str = SUITE) -> Recipe:
+    if suite not in SUITES:
+        raise ValueError(f"DEBIAN={suite!r} is not a suite the vm backend builds; allowed: "
+                         f"{', '.join(SUITES)}")
     return Recipe(
-        suite=SUITE,
+        suite=suite,
         arch=ARCH,
         packages=packages(),
         provision=PROVISION.read_bytes(),

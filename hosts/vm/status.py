@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -10,24 +11,33 @@ import paramiko
 from hosts.paths import LabPaths
 from hosts.vm import inventory, qemu, qmp, remote
 from hosts.vm.paths import VmLabPaths
+from modules.docker import releases
 
-SWARM_STATE = "docker info --format '{{.Swarm.LocalNodeState}}'"
+GUEST_DOCKER = ("docker info --format '{{.Swarm.LocalNodeState}}' && "
+                "docker version --format '{{json .Server}}'")
 
 
-def _swarm(lab: LabPaths, port: int | None) -> str:
+def _guest_docker(lab: LabPaths, port: int | None) -> tuple[str, dict[str, str]]:
+    """The guest's swarm state and what it runs (hosts.dockerapi.versions)."""
     if port is None:
-        return "down"
+        return "down", {}
     try:
         client = remote.connect(lab, port, timeout=5.0)
     except (paramiko.SSHException, OSError, EOFError):
-        return "no ssh"
+        return "no ssh", {}
     try:
-        code, out, _ = remote.run(client, SWARM_STATE, timeout=10.0)
+        code, out, _ = remote.run(client, GUEST_DOCKER, timeout=10.0)
     except (paramiko.SSHException, OSError, EOFError):
-        return "not answering"
+        return "not answering", {}
     finally:
         client.close()
-    return out.strip() if code == 0 else "not answering"
+    state, _, server = out.strip().partition("\n")
+    if code != 0:
+        return "not answering", {}
+    try:
+        return state.strip(), releases.versions(json.loads(server))
+    except ValueError:
+        return state.strip(), {}
 
 
 def status(lab_dir: Path) -> list[dict[str, Any]]:
@@ -42,6 +52,7 @@ def status(lab_dir: Path) -> list[dict[str, Any]]:
         pid = qemu.running(vm)
         port = inventory.port_of(vm)
         guest = qmp.status(vm.qmp_socket) if pid is not None else None
+        swarm, runs = _guest_docker(lab, port) if guest == "running" else ("down", {})
         entries.append(
             {
                 "name": r["name"],
@@ -52,7 +63,8 @@ def status(lab_dir: Path) -> list[dict[str, Any]]:
                 "qemu_pid": pid,
                 "guest": guest or "down",
                 "ssh_port": port,
-                "swarm": _swarm(lab, port) if guest == "running" else "down",
+                "swarm": swarm,
+                "versions": runs,
             }
         )
     return entries

@@ -20,6 +20,7 @@ from hosts.sshfiles import ensure_key_pair
 from hosts.topology import Host
 from hosts.vm import accel, build, inventory, lan, ports, qemu, ready, seed, sshfiles
 from hosts.vm.paths import VmLabPaths, VmPaths
+from hosts.vm.recipe import SUITE
 
 REQUIRED_TOOLS = (qemu.QEMU, qemu.QEMU_IMG, lan.VDE_SWITCH, "ssh-keygen")
 
@@ -39,12 +40,14 @@ def preflight(vlab: VmLabPaths, hosts: Sequence[Host]) -> None:
         )
 
 
-def up(lab_dir: Path, hosts: Sequence[Host], report: Reporter) -> list[dict[str, Any]]:
-    """Make every missing VM and wait until all answer; return the inventory records."""
+def up(lab_dir: Path, hosts: Sequence[Host], report: Reporter, suite: str = SUITE
+       ) -> list[dict[str, Any]]:
+    """Make every missing VM (from the suite's image) and wait until all answer; return the
+    inventory records."""
     lab, vlab = LabPaths(lab_dir), VmLabPaths(lab_dir)
     preflight(vlab, hosts)
     with lock.exclusive(lab, "up"):
-        return _up(lab, vlab, hosts, report)
+        return _up(lab, vlab, hosts, report, suite)
 
 
 def _dead(vm: VmPaths) -> bool:
@@ -58,11 +61,12 @@ def _clear(vm: VmPaths) -> None:
         shutil.rmtree(vm.dir)
 
 
-def _up(lab: LabPaths, vlab: VmLabPaths, hosts: Sequence[Host], report: Reporter) -> list[dict[str, Any]]:
+def _up(lab: LabPaths, vlab: VmLabPaths, hosts: Sequence[Host], report: Reporter, suite: str
+        ) -> list[dict[str, Any]]:
     kind = accel.detect()
     why = " (no vmx/svm: emulated, boots take minutes)" if kind == "tcg" else ""
     report.say(f"accelerator: {kind}{why}")
-    image = build.ensure(report)
+    image = build.ensure(report, suite)
     report.say(f"image {image.dir.name}")
 
     with report.step("clearing leftovers") as notes:

@@ -93,7 +93,12 @@ def pipeline(target: Target, requests: list[tuple[str, str, dict[str, Any] | Non
     what = " ".join(f"{m} {p}" for m, p, _ in requests) + " (Engine API)"
     stream = b"".join(_request(method, path, body, last=i == len(requests) - 1)
                       for i, (method, path, body) in enumerate(requests))
-    result = run(target, "docker system dial-stdio", stdin=stream, check=False, timeout=timeout)
+    # The input is held open: dial-stdio would pass its end on to dockerd as a half-close,
+    # and dockerd (Go's HTTP server) cancels the requests still running when it sees one:
+    # Docker 26 then answers /info with `null` or /version with "context canceled". The last
+    # request's `Connection: close` ends the exchange instead.
+    result = run(target, "docker system dial-stdio", stdin=stream, check=False, timeout=timeout,
+                 hold_stdin=True)
     try:
         responses = parse_responses(result.raw)
     except ValueError:

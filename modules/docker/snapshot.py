@@ -22,6 +22,9 @@ from modules.ssh import Target
 
 TTL = 3.0
 RUNNING = quote(json.dumps({"desired-state": ["running"]}))
+# Not GET /version: Docker 26 answers it "500 context canceled" here, because the pipeline's
+# end of input reaches dockerd while it still asks containerd (modules.docker.releases reads it
+# with the CLI instead).
 REQUESTS = {
     "info": "/info",
     "networks": "/networks",

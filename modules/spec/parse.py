@@ -204,10 +204,10 @@ def default_macvlan_ranges(hosts: tuple[HostSpec, ...], lan: ipaddress.IPv4Netwo
     return {h.name: str(upper[i]) for i, h in enumerate(hosts)}
 
 
-def usable(net: ipaddress.IPv4Network, lan: ipaddress.IPv4Network,
-           gateway: ipaddress.IPv4Address) -> int:
-    """Addresses Docker's IPAM can hand out from an ip-range of the LAN."""
-    taken = {lan.network_address, lan.broadcast_address, gateway}
+def usable(net: ipaddress.IPv4Network, lan: ipaddress.IPv4Network) -> int:
+    """Addresses Docker's IPAM can hand out from an ip-range of the LAN (never the gateway:
+    _macvlan refuses a range that holds it)."""
+    taken = {lan.network_address, lan.broadcast_address}
     return sum(1 for a in net if a not in taken)
 
 
@@ -281,14 +281,14 @@ def _services(raw: Any, hosts: tuple[HostSpec, ...], lab_image: str,
 
 
 def _macvlan_capacity(services: tuple[ServiceSpec, ...], macvlan: MacvlanSpec,
-                      lan: ipaddress.IPv4Network, gateway: ipaddress.IPv4Address) -> None:
+                      lan: ipaddress.IPv4Network) -> None:
     """Each macvlan task takes an address from its node's range: the range must hold them all."""
     taken: dict[str, int] = {}
     for i, svc in enumerate(services):
         if svc.network != macvlan.name:
             continue
         used = taken.get(svc.node, 0)
-        room = usable(ipaddress.IPv4Network(macvlan.ranges[svc.node]), lan, gateway)
+        room = usable(ipaddress.IPv4Network(macvlan.ranges[svc.node]), lan)
         if used + svc.replicas > room:
             raise err(f"services[{i}].replicas", svc.replicas,
                       f"at most {room - used}: macvlan tasks on {svc.node} take addresses from "
@@ -377,7 +377,7 @@ def parse_spec(raw: dict[str, Any], host_list: Any = None) -> LabSpec:
         services_raw = content.default_services([h.name for h in hosts], lab_image,
                                                 [o.name for o in overlays], macvlan.name)
     services = _services(services_raw, hosts, lab_image, networks)
-    _macvlan_capacity(services, macvlan, lan, gateway)
+    _macvlan_capacity(services, macvlan, lan)
     spec = LabSpec(
         hosts=hosts, ssh=ssh, lan_subnet=str(lan), lan_gateway=str(gateway),
         endpoint_mode=endpoint_mode, image=lab_image, overlays=overlays, macvlan=macvlan,

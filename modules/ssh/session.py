@@ -155,14 +155,16 @@ def forget(target: Target) -> None:
 
 
 def run(target: Target, command: str, *, stdin: str | bytes | None = None, check: bool = True,
-        timeout: float | None = None) -> Result:
+        timeout: float | None = None, hold_stdin: bool = False) -> Result:
     """Run one shell command on the host, within `timeout` seconds of wall-clock time (the
-    target's command timeout by default); raise RemoteError naming host and command."""
+    target's command timeout by default); raise RemoteError naming host and command.
+    `hold_stdin`: after `stdin`, send no end of input; the command ends on its own (a
+    pipelined Engine API exchange whose last request closes the connection)."""
     limit = timeout or target.command_timeout
     started = time.time()
     deadline = time.monotonic() + limit
     with _link(target).sessions:
-        status, raw, err_out = _session(target, command, stdin, deadline, limit)
+        status, raw, err_out = _session(target, command, stdin, deadline, limit, hold_stdin)
     out = raw.decode(errors="replace")
     _trace("command", target, started, command=command, exit=status)
     if check and status != 0:
@@ -180,7 +182,7 @@ def bounded(command: str, limit: float) -> str:
 
 
 def _session(target: Target, command: str, stdin: str | bytes | None, deadline: float,
-             limit: float) -> tuple[int, bytes, str]:
+             limit: float, hold_stdin: bool = False) -> tuple[int, bytes, str]:
     """One command on its own channel of the host's shared connection."""
     transport = None
     try:
@@ -191,7 +193,8 @@ def _session(target: Target, command: str, stdin: str | bytes | None, deadline: 
             channel.exec_command(bounded(command, limit))
             if stdin is not None:
                 channel.sendall(stdin.encode() if isinstance(stdin, str) else stdin)
-            channel.shutdown_write()
+            if not hold_stdin:
+                channel.shutdown_write()
             out, err_out = _drain(channel, deadline)
             if out is None or not channel.status_event.wait(max(0.0, deadline - time.monotonic())):
                 raise RemoteError(f"{target.label}: `{redact(command)}` did not finish within "

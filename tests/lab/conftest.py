@@ -1,10 +1,11 @@
 """The behaviour tests against the live lab (testinfra over the lab's ssh_config).
 
 `make validate` runs them against the lab that is up, whatever its backend, and changes
-nothing lasting. Under `make test` (SWARMLAB_BUILD_LAB=1) the package runs twice, on labs of
-its own, each built for it and taken down after: the one-box hosts (this machine's kernel)
-and two QEMU VMs with Debian's stock kernel (marked `vm`), where the encrypted overlay and
-service VIPs run for real.
+nothing lasting. Under `make test` (SWARMLAB_BUILD_LAB=1) the package runs four times, on labs
+of its own, each built for it and taken down after: the one-box hosts (this machine's kernel)
+on the machine's Docker and on Debian's Docker 26 and 28 (marked `engines`), and two QEMU
+VMs with Debian's stock kernel (marked `vm`), where the encrypted overlay and service VIPs
+run for real.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ def _labs() -> list[object]:
     if os.environ.get("SWARMLAB_BUILD_LAB") != "1":
         return [pytest.param(None, id="up")]
     return [pytest.param(builder.ONEBOX, id="onebox"),
+            *(pytest.param(e, id=f"docker{e.engine}", marks=pytest.mark.engines)
+              for e in builder.ENGINES),
             pytest.param(builder.VM, id="vm", marks=pytest.mark.vm)]
 
 

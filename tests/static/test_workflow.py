@@ -164,3 +164,17 @@ def test_the_uploaded_files_are_ones_the_tests_write() -> None:
     assert '"cis-report.md"' in support
     assert '"failures"' in support
     assert "diagram" in (ROOT / "tests" / "verbs" / "test_inspect_and_diagram.py").read_text()
+
+
+def test_an_engine_matrix_builds_validates_and_destroys_the_lab_on_each_engine() -> None:
+    from hosts import engines
+
+    job = workflow()["jobs"]["engines"]
+    assert job["strategy"]["matrix"]["engine"] == list(engines.choices())
+    assert job["strategy"]["fail-fast"] is False
+    run = next(s["run"] for s in job["steps"] if "make lab" in s.get("run", ""))
+    made = [line.split("make ", 1)[1] for line in run.splitlines() if "make " in line]
+    assert made == ['lab ENGINE="$ENGINE"', "status", "validate", "destroy"]
+    assert all(line.startswith("sudo ") for line in run.splitlines())
+    stop = next(s["run"] for s in job["steps"] if s.get("name") == "Stop the runner's Docker and containerd")
+    assert "net.ipv4.ip_forward=0" in stop

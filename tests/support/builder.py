@@ -34,12 +34,15 @@ class TestLab:
     subnet: str
     managers: int = 1
     workers: int = 1
+    engine: str = "system"
+    """The one-box hosts' Docker engine (hosts/engines.json): the machine's, 26 or 28."""
 
     @property
     def env(self) -> dict[str, str]:
         # Its own state folder too: `make test` exports the default lab's.
         return {"SWARMLAB_LAB": self.name, "SWARMLAB_SUBNET": self.subnet,
-                "SWARMLAB_LAB_DIR": str(labs.lab_dir(self.name))}
+                "SWARMLAB_LAB_DIR": str(labs.lab_dir(self.name)),
+                "SWARMLAB_ENGINE": self.engine}
 
 
 ONEBOX = TestLab("tob", "onebox", "local", "192.168.78.0/24")
@@ -52,7 +55,11 @@ DAMAGE = TestLab("tdm", "onebox", "local", "192.168.77.0/24")
 """The lab tests/teardown damages and destroys, again and again."""
 VM_DAMAGE = TestLab("tdv", "vm", "vm", "192.168.1.0/24")
 """The VM lab tests/teardown kills a VM of (its LAN is in user space, like VM's)."""
-ALL = (ONEBOX.name, VM.name, SCALE.name, HOSTS_TOOL, DAMAGE.name, VM_DAMAGE.name)
+ENGINES = (TestLab("t26", "onebox", "local", "192.168.81.0/24", engine="26"),
+           TestLab("t28", "onebox", "local", "192.168.82.0/24", engine="28"))
+"""The one-box lab on Debian's Docker 26.1 and 28.5 (tests/lab, tests/engines)."""
+ALL = (ONEBOX.name, VM.name, SCALE.name, HOSTS_TOOL, DAMAGE.name, VM_DAMAGE.name,
+       *(e.name for e in ENGINES))
 
 
 def pulumi() -> Pulumi:
@@ -97,7 +104,8 @@ def build(test_lab: TestLab) -> dict[str, float]:
 def restart_hosts(test_lab: TestLab) -> None:
     """`hosts up` again: daemons a test stopped start again (nothing else changes)."""
     hosts_ok("up", "--quiet", "--backend", test_lab.backend, "--subnet", test_lab.subnet,
-             "--managers", str(test_lab.managers), "--workers", str(test_lab.workers))
+             "--managers", str(test_lab.managers), "--workers", str(test_lab.workers),
+             "--engine", test_lab.engine)
 
 
 def teardown() -> None:

@@ -30,15 +30,18 @@ class FakeHosts:
     commands: list[tuple[str, str]] = field(default_factory=list)
     stdins: list[bytes | None] = field(default_factory=list)
     limits: list[float] = field(default_factory=list)
+    held: list[bool] = field(default_factory=list)
+    """Per command, whether its stdin was held open (no end of input sent)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def session(self, target: Target, command: str, stdin: str | bytes | None,
-                deadline: float, limit: float) -> tuple[int, bytes, str]:
+                deadline: float, limit: float, hold_stdin: bool = False) -> tuple[int, bytes, str]:
         data = stdin.encode() if isinstance(stdin, str) else stdin
         with self.lock:
             self.commands.append((target.name, command))
             self.stdins.append(data)
             self.limits.append(limit)
+            self.held.append(hold_stdin)
         status, out, err = self.handler(target.name, command, data)
         return status, out.encode(), err
 

@@ -97,6 +97,24 @@ def unreachable(lab: str) -> list[str]:
     return found
 
 
+def lock_holders(lab: str) -> list[int]:
+    """PIDs of the Pulumi processes on this machine whose lock on the lab's stack is live: a
+    stack locked by a run that still works is not written off under it (a lock left by an
+    interrupted run names a process that is gone, or another program)."""
+    locks = labs.STATE_ROOT / "state" / ".pulumi" / "locks" / "organization" / PROJECT / lab
+    holders = []
+    for path in sorted(locks.glob("*.json")) if locks.is_dir() else []:
+        try:
+            lock = json.loads(path.read_text())
+            pid, host = int(lock["pid"]), str(lock["hostname"])
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if host == socket.gethostname() and Path(command[0].decode(errors="replace")).name == "pulumi":
+            holders.append(pid)
+    return holders
+
+
 def pulumi_destroy(lab: str) -> tuple[bool, str]:
     """`pulumi destroy`, its output shown as it comes; (finished, its last lines)."""
     if shutil.which("pulumi") is None:
@@ -196,6 +214,11 @@ def destroy(lab: str) -> int:
     if not found.anything:
         say(f"no lab {lab} to destroy: it has no hosts, no stack and no state "
             f"({labs.lab_dir(lab)})")
+        return 1
+    busy = lock_holders(lab)
+    if busy:
+        say(f"pulumi (pid {', '.join(map(str, busy))}) is working on lab {lab} now: wait for "
+            "it to end, or stop it, then run make destroy again; nothing was changed")
         return 1
     ours = made_by_hosts_tool(lab)
     recorded = inventory.read_net(LabPaths(labs.lab_dir(lab)), asked=lab) if ours else None

@@ -12,7 +12,7 @@ Shape (schema `swarmlab.inspect/v1`, docs/inspect.md says what each field means)
     {"schema": "swarmlab.inspect/v1",
      "lab":   {"name", "backend", "stack"},
      "lan":   {"subnet", "gateway"},
-     "hosts": [{"name", "address", "role", "reachable", "swarm", "error"}],
+     "hosts": [{"name", "address", "role", "reachable", "swarm", "versions", "error"}],
      "swarm": {"cluster_id", "managers": [names], "workers": [names], "leader"},
      "nodes": [{"name", "id", "address", "role", "state", "availability", "leader",
                 "engine_version"}],
@@ -33,7 +33,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from modules.docker import snapshot
+from modules.docker import releases, snapshot
 from modules.ssh import RemoteError, Target
 from modules.ssh.errors import SECRET_PATTERN
 from tools.lab import labs, spec
@@ -54,7 +54,8 @@ def lab_env(lab_dir: Path) -> dict[str, str]:
 def _read(name: str, address: str, role: str, target: Target) -> HostRead:
     try:
         # Without the join tokens: nothing here needs them.
-        return HostRead(name, address, role, snapshot.take(target, tokens=False))
+        seen = snapshot.take(target, tokens=False)
+        return HostRead(name, address, role, seen, versions=releases.read(target))
     except (RemoteError, ValueError, OSError) as err:
         # Not redact()'s "[secret]": that marker itself makes a document refused (inspect_doc).
         message = SECRET_PATTERN.sub("(redacted)", str(err))

@@ -31,6 +31,8 @@ class HostRead:
     role: str
     snapshot: Snapshot | None
     error: str | None = None
+    versions: dict[str, str] | None = None
+    """engine, containerd, runc, kernel (modules.docker.releases.read); None: not reached."""
 
 
 def bare(address: str | None) -> str | None:
@@ -226,9 +228,12 @@ def _task_order(task: Mapping[str, Any]) -> tuple[int, str, str]:
 
 
 def host_entries(hosts: Sequence[HostRead]) -> list[dict[str, Any]]:
-    """The spec's hosts, each with whether it answered and its own view of its swarm state."""
+    """The spec's hosts, each with whether it answered, its own view of its swarm state, and
+    what it runs (engine, containerd, runc, kernel)."""
     return [{"name": h.name, "address": h.address, "role": h.role, "reachable": h.snapshot is not None,
              "swarm": (h.snapshot.info.get("LocalNodeState") or None) if h.snapshot else None,
+             "versions": ({k: v or None for k, v in sorted(h.versions.items())}
+                          if h.snapshot and h.versions is not None else None),
              "error": h.error} for h in hosts]
 
 

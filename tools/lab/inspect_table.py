@@ -38,16 +38,22 @@ def _heading(doc: Mapping[str, Any]) -> str:
 
 def _hosts(doc: Mapping[str, Any]) -> str:
     nodes = {n["name"]: n for n in doc["nodes"]}
+
+    def runs(h: Mapping[str, Any]) -> list[str]:
+        versions = h.get("versions") or {}
+        return [versions.get("engine") or nodes.get(h["name"], {}).get("engine_version") or NONE,
+                *(versions.get(k) or NONE for k in ("containerd", "runc", "kernel"))]
     rows = [[h["name"], h["address"], h["role"],
              (h["swarm"] or NONE) if h["reachable"] else f"UNREACHABLE: {h['error']}",
              nodes.get(h["name"], {}).get("state") or NONE,
              nodes.get(h["name"], {}).get("availability") or NONE,
-             "yes" if nodes.get(h["name"], {}).get("leader") else "",
-             nodes.get(h["name"], {}).get("engine_version") or NONE] for h in doc["hosts"]]
+             "yes" if nodes.get(h["name"], {}).get("leader") else "", *runs(h)]
+            for h in doc["hosts"]]
     rows += [[n["name"], n["address"] or NONE, n["role"], "(not in the spec)", n["state"], n["availability"],
-              "yes" if n["leader"] else "", n["engine_version"] or NONE]
+              "yes" if n["leader"] else "", n["engine_version"] or NONE, NONE, NONE, NONE]
              for n in doc["nodes"] if n["name"] not in {h["name"] for h in doc["hosts"]}]
-    return table(["HOST", "ADDRESS", "ROLE", "SWARM", "NODE", "AVAILABILITY", "LEADER", "ENGINE"], rows)
+    return table(["HOST", "ADDRESS", "ROLE", "SWARM", "NODE", "AVAILABILITY", "LEADER", "ENGINE",
+                  "CONTAINERD", "RUNC", "KERNEL"], rows)
 
 
 def _networks(doc: Mapping[str, Any]) -> str:

@@ -10,7 +10,7 @@ say() { echo "[deps] $*" >&2; }
 # tcpdump: `make capture`; graphviz: `make diagram`; qemu, vde2, debootstrap: the vm
 # backend (its image is built from Debian packages, its LAN is a user-space switch).
 packages=(busybox-static openssh-server openssh-client iproute2 iptables tcpdump graphviz
-          shellcheck qemu-system-x86 qemu-utils vde2 debootstrap)
+          shellcheck qemu-system-x86 qemu-utils vde2 debootstrap debian-archive-keyring dpkg)
 # The one-box hosts run dockerd, containerd and the docker CLI (each lab dockerd with its
 # own containerd, never a daemon the machine already runs). Binaries already on PATH
 # (Docker CE on a CI runner) are used as they are: installing docker.io beside them would

@@ -1,9 +1,9 @@
 """Bad values of the Makefile's variables, each refused naming the variable, the value and
 what is allowed.
 
-Those make itself uses (LAB, STACK, BACKEND, MANAGERS, WORKERS, RUNS: paths, lab.env, the
-hosts tool's and the bench's options) stop make before any target runs: each such case runs
-make on a copy of the Makefile (tests/support/make_sandbox.py) and sees no tool called.
+Those make itself uses (LAB, STACK, BACKEND, ENGINE, DEBIAN, MANAGERS, WORKERS, RUNS: paths,
+lab.env, the hosts tool's and the bench's options) stop make before any target runs: each such
+case runs make on a copy of the Makefile (tests/support/make_sandbox.py) and sees no tool called.
 Those the lab tool's verbs take (FORMAT, NODE, SERVICE, CMD, IFACE, DURATION, FILTER) reach it
 as typed (tests/static/test_makefile.py) and are refused by its checks, called here directly.
 """
@@ -28,6 +28,8 @@ BACKEND = "allowed: onebox, vm, vagrant"
 MANAGERS = "allowed: a whole number from 1 to 32"
 WORKERS = "allowed: a whole number from 0 to 31"
 RUNS = "allowed: a whole number from 1 to 20"
+ENGINE = "allowed: system, 26, 28"
+DEBIAN = "allowed: bookworm, trixie, forky"
 FORMAT = "allowed: table, json"
 NODES = "allowed: all, or one or more of manager, worker (comma-separated, each once)"
 ONE_NODE = "is not a host of this lab (allowed: manager, worker)"
@@ -87,6 +89,17 @@ CASES = [
     make("WORKERS", "with a plus sign", "+1", WORKERS),
     make("WORKERS", "two numbers (another option after them)", "1 --managers 9", WORKERS),
     make("WORKERS", "holds make's $(shell)", "$(shell id)", WORKERS),
+    make("ENGINE", "not a pinned engine", "27", ENGINE),
+    make("ENGINE", "a full version", "28.5.2", ENGINE),
+    make("ENGINE", "empty", "", ENGINE),
+    make("ENGINE", "a tag, not a pin", "latest", ENGINE),
+    make("ENGINE", "holds a command", "28;id", ENGINE),
+    make("ENGINE", "in capitals", "SYSTEM", ENGINE),
+    make("DEBIAN", "a suite the VMs are not built from", "sid", DEBIAN),
+    make("DEBIAN", "a version number", "13", DEBIAN),
+    make("DEBIAN", "capitalised", "Forky", DEBIAN),
+    make("DEBIAN", "empty", "", DEBIAN),
+    make("DEBIAN", "holds a path", "../forky", DEBIAN),
     make("RUNS", "zero", "0", RUNS),
     make("RUNS", "more than 20", "21", RUNS),
     make("RUNS", "holds a command", "3;id", RUNS),

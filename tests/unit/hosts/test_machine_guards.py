@@ -158,10 +158,11 @@ def test_make_lab_blue_without_its_stack_makes_no_host(
     state = tmp_path / "checkout" / ".lab"
     record_lab(state, "swarmlab", "192.168.1.0/24")
     made: list[str] = []
-    monkeypatch.setattr(onebox, "up", lambda lab, net, hosts, report: made.append(net.name))
+    monkeypatch.setattr(onebox, "up", lambda lab, net, hosts, report, engine: made.append(net.name))
     monkeypatch.setenv("SWARMLAB_LAB", "blue")
     args = argparse.Namespace(backend="onebox", managers="1", workers="1",
-                              subnet="192.168.1.0/24", quiet=True)
+                              subnet="192.168.1.0/24", quiet=True, engine=None,
+                              debian=None)
     with pytest.raises(ValueError, match=r"overlaps 192\.168\.1\.0/24, the LAN of lab swarmlab"):
         cli.cmd_up(args, LabPaths(state / "labs" / "blue"))
     assert made == []

@@ -86,14 +86,14 @@ def test_image_archive_is_a_docker_save_archive(tmp_path: Path) -> None:
 def test_sshd_config_is_locked_down(tmp_path: Path) -> None:
     lab = LabPaths(tmp_path)
     host = topology.plan()[1]
-    text = sshd.render_config(host, lab.host(host.name), lab)
+    text = sshd.render_config(host, lab.host(host.name), lab, "/engine/usr/bin:/usr/bin")
     lines = set(text.splitlines())
     assert "ListenAddress 192.168.1.11:22" in lines
     assert "PermitRootLogin prohibit-password" in lines
     assert "PasswordAuthentication no" in lines
     assert f"AuthorizedKeysFile {lab.public_key}" in lines
-    assert (f"SetEnv DOCKER_HOST=unix://{lab.host('worker').docker_socket} SHLVL=1"
-            in lines)
+    assert (f"SetEnv DOCKER_HOST=unix://{lab.host('worker').docker_socket} SHLVL=1 "
+            "PATH=/engine/usr/bin:/usr/bin" in lines)
     assert not any(line.startswith("AcceptEnv") for line in lines)
 
 

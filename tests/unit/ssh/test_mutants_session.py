@@ -262,7 +262,7 @@ def test_the_trace_has_one_exact_line_per_connect_and_command(connects, clock, m
     log.write_text("earlier\n")
     monkeypatch.setenv("SWARMLAB_SSH_LOG", str(log))
 
-    def session(target, command, stdin, deadline, limit):
+    def session(target, command, stdin, deadline, limit, hold_stdin=False):
         clock["time"] += 0.23456
         return 3, b"out", "err"
 
@@ -306,7 +306,7 @@ def test_no_trace_without_a_log_file(connects, clock, monkeypatch, tmp_path):
 def test_run_gives_the_session_the_targets_timeout_and_returns_every_stream(clock, monkeypatch):
     asked = []
 
-    def session(target, command, stdin, deadline, limit):
+    def session(target, command, stdin, deadline, limit, hold_stdin=False):
         asked.append((target, command, stdin, deadline, limit))
         return 0, b"caf\xc3\xa9 \xff", "warn"
 
@@ -419,6 +419,28 @@ def test_a_session_runs_the_bounded_command_sends_stdin_and_reads_to_eof(host, s
                              *([("sendall", sent)] if sent is not None else []),
                              ("shutdown_write", None), ("close", None)]
     assert channel.waited == [30.0]
+
+
+def test_a_held_stdin_is_sent_with_no_end_of_input_and_read_to_eof(host):
+    channel = Channel([b"HTTP/1.1 200 OK"], [], status=0)
+    host["transport"] = SessionTransport(channel)
+    got = ssh_session._session(TARGET, "docker system dial-stdio", b"GET /info", 130.0, 30.0,
+                               hold_stdin=True)
+    assert got == (0, b"HTTP/1.1 200 OK", "")
+    assert channel.calls == [("exec", ssh_session.bounded("docker system dial-stdio", 30.0)),
+                             ("sendall", b"GET /info"), ("close", None)]
+
+
+def test_run_passes_a_held_stdin_on(monkeypatch):
+    held = []
+
+    def session(target, command, stdin, deadline, limit, hold_stdin=False):
+        held.append(hold_stdin)
+        return 0, b"", ""
+    monkeypatch.setattr(ssh_session, "_session", session)
+    ssh_session.run(TARGET, "cat", stdin=b"x", hold_stdin=True)
+    ssh_session.run(TARGET, "cat", stdin=b"x")
+    assert held == [True, False]
 
 
 def test_a_command_past_its_deadline_is_named_and_its_channel_closed(host):

@@ -50,7 +50,7 @@ def test_commands_to_one_host_share_at_most_sessions_per_host_channels(monkeypat
     running, most = [0], [0]
     release = threading.Event()
 
-    def session(target, command, stdin, deadline, limit):
+    def session(target, command, stdin, deadline, limit, hold_stdin=False):
         with changed:
             running[0] += 1
             most[0] = max(most[0], running[0])

@@ -5,6 +5,9 @@ write-off of hosts the tool did not make, and exit 0 only when nothing is left."
 from __future__ import annotations
 
 import json
+import socket
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -165,3 +168,54 @@ def test_another_labs_state_is_not_touched(machine):
     machine.reachable = False
     assert destroy.destroy("blue") == 0
     assert other.exists()
+
+
+def _lock(machine: Machine, pid: int, host: str) -> Path:
+    locks = machine.root / "state" / ".pulumi" / "locks" / "organization" / "swarmlab" / "blue"
+    locks.mkdir(parents=True, exist_ok=True)
+    path = locks / "l1.json"
+    path.write_text(json.dumps({"pid": pid, "username": "root", "hostname": host,
+                                "timestamp": "2026-12-02T21:17:31Z"}))
+    return path
+
+
+def _execed(proc: subprocess.Popen[bytes], argv0: str) -> None:
+    """Popen returns once forked: wait until the child runs the program (bounded)."""
+    cmdline = Path(f"/proc/{proc.pid}/cmdline")
+    for _ in range(1000):
+        if cmdline.read_bytes().split(b"\0")[0] == argv0.encode():
+            return
+        time.sleep(0.005)
+    raise AssertionError(f"{argv0} did not start")
+
+
+def test_a_stack_a_running_pulumi_holds_is_left_alone(machine, capsys):
+    machine.hosts().stack()
+    with subprocess.Popen(["pulumi", "30"], executable="sleep") as running:
+        _execed(running, "pulumi")
+        try:
+            lock = _lock(machine, running.pid, socket.gethostname())
+            assert destroy.destroy("blue") == 1
+        finally:
+            running.kill()
+    assert machine.calls == []
+    assert lock.exists() and destroy.state_files("blue")
+    assert (f"pulumi (pid {running.pid}) is working on lab blue now: wait for it to end, or "
+            "stop it, then run make destroy again; nothing was changed") in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("holder", ["gone", "another program", "another machine"])
+def test_a_lock_no_running_pulumi_holds_does_not_stop_destroy(machine, holder):
+    machine.hosts().stack()
+    argv0 = "pulumi" if holder != "another program" else "python3"
+    with subprocess.Popen([argv0, "30"], executable="sleep") as other:
+        _execed(other, argv0)
+        if holder == "gone":
+            other.kill()
+            other.wait()
+        _lock(machine, other.pid, "elsewhere" if holder == "another machine" else socket.gethostname())
+        try:
+            assert destroy.destroy("blue") == 0
+        finally:
+            other.kill()
+    assert "pulumi destroy" in machine.calls and destroy.state_files("blue") == []

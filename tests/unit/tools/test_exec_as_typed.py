@@ -42,7 +42,7 @@ def test_a_command_on_hosts_runs_as_typed_by_sh_under_the_bound(monkeypatch, tmp
     hosts = FakeHosts(lambda host, command, stdin: (0, "", "")).install(monkeypatch)
     original = hosts.session
 
-    def session(target, command, stdin, deadline, limit):
+    def session(target, command, stdin, deadline, limit, hold_stdin=False):
         limits.append(limit)
         return original(target, command, stdin, deadline, limit)
 

@@ -17,7 +17,7 @@ from tools.lab.inspect_doc import SCHEMA, HostRead, bare, build, short_task
 Inspect = Callable[[dict[str, Any]], dict[str, Any]]
 TOP = ["schema", "lab", "lan", "hosts", "swarm", "nodes", "networks", "services", "containers"]
 FIELDS = {
-    "hosts": {"name", "address", "role", "reachable", "swarm", "error"},
+    "hosts": {"name", "address", "role", "reachable", "swarm", "versions", "error"},
     "nodes": {"name", "id", "address", "role", "state", "availability", "leader", "engine_version"},
     "networks": {"name", "id", "driver", "scope", "host", "subnet", "gateway", "ip_range", "encrypted",
                  "attachable", "internal", "ingress", "config_only", "config_from", "parent"},
@@ -47,10 +47,19 @@ def test_the_shape_is_the_documented_one(doc: dict[str, Any]) -> None:
             assert set(task) == TASK_FIELDS
 
 
+VERSIONS = {"containerd": "1.6.20~ds1", "engine": "20.10.24+dfsg1", "kernel": "6.1.0-40-amd64",
+            "runc": "1.1.5+ds1"}
+
+
+def test_a_version_a_host_does_not_report_is_null(raw: dict[str, Any], inspect_of: Inspect) -> None:
+    raw["hosts"][0]["versions"]["runc"] = ""
+    assert inspect_of(raw)["hosts"][0]["versions"] == {**VERSIONS, "runc": None}
+
+
 def test_hosts_nodes_and_swarm(doc: dict[str, Any]) -> None:
     assert [list(h.values()) for h in doc["hosts"]] == [
-        ["manager", "192.168.1.10", "manager", True, "active", None],
-        ["worker", "192.168.1.11", "worker", True, "active", None]]
+        ["manager", "192.168.1.10", "manager", True, "active", VERSIONS, None],
+        ["worker", "192.168.1.11", "worker", True, "active", VERSIONS, None]]
     nodes = [(n["name"], n["address"], n["role"], n["state"], n["leader"]) for n in doc["nodes"]]
     assert nodes == [("manager", "192.168.1.10", "manager", "ready", True),
                      ("worker", "192.168.1.11", "worker", "ready", False)]
@@ -171,7 +180,7 @@ def test_a_host_that_does_not_answer_is_listed_and_the_rest_is_read(raw: dict[st
     raw["hosts"][1].update(snapshot=None, error="worker (192.168.1.11): connection refused")
     doc = inspect_of(raw)
     assert doc["hosts"][1] == {"name": "worker", "address": "192.168.1.11", "role": "worker",
-                               "reachable": False, "swarm": None,
+                               "reachable": False, "swarm": None, "versions": None,
                                "error": "worker (192.168.1.11): connection refused"}
     assert {c["host"] for c in doc["containers"]} == {"manager"}
     assert not [n for n in doc["networks"] if n["host"] == "worker"]

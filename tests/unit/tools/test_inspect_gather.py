@@ -59,6 +59,8 @@ def lab(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, raw: dict[str, Any]) ->
     monkeypatch.setattr(spec, "lab_spec", lambda name: fake_spec)
     monkeypatch.setattr(spec, "targets", lambda s: {
         h.name: Target(h.name, h.address, "root", "/k", "/kh") for h in s.hosts})
+    versions = {h["name"]: h.get("versions") for h in raw["hosts"]}
+    monkeypatch.setattr("modules.docker.releases.read", lambda target: versions[target.name])
     monkeypatch.setenv("SWARMLAB_LAB", "swarmlab")
     monkeypatch.setenv("SWARMLAB_LAB_DIR", str(tmp_path))
     (tmp_path / "lab.env").write_text("LAB_STACK=local\nLAB_BACKEND=onebox\n")

@@ -24,7 +24,7 @@ def test_heading_and_four_tables(doc: dict[str, Any]) -> None:
     assert heading == [f"Lab swarmlab (backend onebox, stack local) · LAN 192.168.1.0/24 gw 192.168.1.1 · "
                        f"swarm {doc['swarm']['cluster_id'][:12]}, leader manager"]
     assert hosts[0].split() == ["HOST", "ADDRESS", "ROLE", "SWARM", "NODE", "AVAILABILITY", "LEADER",
-                                "ENGINE"]
+                                "ENGINE", "CONTAINERD", "RUNC", "KERNEL"]
     assert networks[0].split() == ["NETWORK", "HOST", "DRIVER", "SCOPE", "SUBNET", "GATEWAY", "FLAGS"]
     assert services[0].split()[:3] == ["SERVICE", "/", "TASK"]
     assert containers[0].split() == ["HOST", "CONTAINER", "STATE", "SERVICE", "ADDRESSES"]
@@ -37,7 +37,11 @@ def test_heading_and_four_tables(doc: dict[str, Any]) -> None:
 def test_rows_say_what_the_document_holds(doc: dict[str, Any]) -> None:
     _, hosts, networks, services, containers = sections(render_table(doc))
     assert row(hosts, "manager").split() == ["manager", "192.168.1.10", "manager", "active", "ready",
-                                             "active", "yes", "20.10.24+dfsg1"]
+                                             "active", "yes", "20.10.24+dfsg1", "1.6.20~ds1",
+                                             "1.1.5+ds1", "6.1.0-40-amd64"]
+    doc["hosts"][1].update(reachable=False, swarm=None, versions=None, error="refused")
+    doc["nodes"][1]["engine_version"] = "26.1.5"
+    assert row(sections(render_table(doc))[1], "worker").split()[-4:] == ["26.1.5", "-", "-", "-"]
     secure = row(networks, "secure_net").split()
     assert secure[:4] == ["secure_net", "(swarm)", "overlay", "swarm"] and "encrypted" in secure
     assert "config-from=mymacvlan-config" in row(networks, "mymacvlan", "(swarm)")

@@ -1,0 +1,56 @@
+"""The one-box lab on Debian's Docker 26 and 28 (hosts/engines.json), besides the lab suite
+that tests/lab runs on each: the hosts run the pinned engine, drift is put back by a plain
+`pulumi up`, and `make destroy` leaves nothing of the lab."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from hosts import engines
+from tests.support import builder
+from tests.support.damage_lab import destroyed_leaving_nothing, own_lab
+from tests.support.lab import Lab
+from tests.support.live import lab_works
+
+pytestmark = [pytest.mark.lab, pytest.mark.engines]
+
+VERSIONS = ("docker version --format "
+            "'{{.Server.Version}} {{.Client.Version}}{{range .Server.Components}} "
+            "{{.Name}}={{.Version}}{{end}}'")
+
+
+@pytest.fixture(params=builder.ENGINES, ids=lambda e: f"docker{e.engine}")
+def engine_lab(request: pytest.FixtureRequest) -> Iterator[tuple[builder.TestLab, Lab]]:
+    test_lab = request.param
+    with own_lab(test_lab, needs="network namespaces, dockerd"):
+        builder.build(test_lab)
+        yield test_lab, builder.connect(True)
+
+
+def upstream(version: str) -> str:
+    """A Debian package version without its revision: 28.5.2+dfsg4-5 -> 28.5.2+dfsg4."""
+    return version.rsplit("-", 1)[0]
+
+
+def release(version: str) -> str:
+    """Without Debian's and the build's suffixes: 2.1.9+ds1 and 2.1.9+unknown -> 2.1.9."""
+    return version.lstrip("v").split("+", 1)[0].split("~", 1)[0]
+
+
+def test_the_pinned_engine_runs_repairs_drift_and_is_destroyed_leaving_nothing(engine_lab):
+    test_lab, lab = engine_lab
+    pinned = {p.name: upstream(p.version) for p in engines.pin_of(test_lab.engine).packages}
+    for name in ("manager", "worker"):
+        server, client, *components = lab.host(name).check_output(VERSIONS).split()
+        found = dict(c.split("=", 1) for c in components)
+        assert (server, client) == (pinned["docker.io"], pinned["docker-cli"])
+        assert release(found["containerd"]) == release(pinned["containerd"])
+        # runc is the machine's own: the pinned suites' needs a newer glibc than this one.
+        assert found["runc"] != ""
+    lab.host("manager").check_output("docker service rm app")
+    lab.host("worker").check_output("docker rm -f web2")
+    builder.pulumi().up()
+    assert lab_works(lab) == []
+    destroyed_leaving_nothing(test_lab)
