@@ -22,7 +22,8 @@ class CommandError(RuntimeError):
 
 
 def run(
-    argv: Sequence[str], *, timeout: float = 30.0, check: bool = True, input: str | None = None
+    argv: Sequence[str], *, timeout: float = 30.0, check: bool = True, input: str | None = None,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     try:
         proc = subprocess.run(
@@ -30,7 +31,7 @@ def run(
             capture_output=True,
             text=True,
             timeout=timeout,
-            env=clean_env(),
+            env=env if env is not None else clean_env(),
             input=input,
             stdin=None if input is not None else subprocess.DEVNULL,
         )

@@ -3,22 +3,27 @@ fetched with `apt-get download` (nothing is installed) and unpacked into the use
 `$SWARMLAB_CACHE/engines/<engine>/` (default `~/.cache/swarmlab`).
 
 apt runs with a configuration of its own (sources, lists, cache under the engine cache), so
-the machine's sources and package state are never read or changed. A package whose pinned
-version the archive no longer serves, or whose sha256 differs from the pin, is refused by
-name: a newer engine is an explicit bump of `engines.json`, never a silent one.
+the machine's apt configuration, sources and package state are never read or changed (nor
+its update hooks run). A package whose pinned version the archive no longer serves, or whose
+sha256 differs from the pin, is refused by name: a newer engine is an explicit bump of
+`engines.json`, never a silent one. What was unpacked is checked against its own sha256
+manifest each time it is used (root runs these binaries; the cache may be a user's).
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
+import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from hosts.commands import CommandError, run
+from hosts.commands import CommandError, clean_env, run
 from hosts.paths import cache_root
 
 PINS_FILE = Path(__file__).resolve().parent / "engines.json"
@@ -76,12 +81,56 @@ def pin_of(engine: str) -> Pin:
 
 def root_of(pin: Pin) -> Path:
     """Where the pin's packages are unpacked (a filesystem tree: usr/bin, usr/sbin, ...)."""
-    return cache_root() / "engines" / f"{pin.engine}-{pin.key}" / "root"
+    root = cache_root() / "engines" / f"{pin.engine}-{pin.key}" / "root"
+    # The hosts' PATH (sshd's SetEnv, the daemons' environment) holds it as one word.
+    if any(c.isspace() or c in "\"'\\:" for c in str(root)):
+        raise ValueError(f"SWARMLAB_CACHE={str(cache_root())!r}: the engine cache's path may "
+                         "not hold spaces, quotes, backslashes or ':'; allowed: a plain path")
+    return root
+
+
+def _manifest(root: Path) -> Path:
+    return root.parent / "unpacked.sha256"
+
+
+def _digests(root: Path) -> dict[str, str]:
+    return {rel: _sha256(root / rel) for rel in UNPACKED}
+
+
+def _not_ours(root: Path) -> list[Path]:
+    """What another user could change under the binaries this process (root) would run: the
+    engine's directories, the binaries and the manifest, unless owned by us and writable by
+    no one else."""
+    paths = [root.parent.parent, root.parent, _manifest(root),
+             *(p for rel in UNPACKED for p in (root / rel, *(root / rel).parents) if
+               p.is_relative_to(root))]
+    found = []
+    for path in dict.fromkeys(paths):
+        try:
+            info = path.lstat()
+        except FileNotFoundError:
+            continue
+        if info.st_uid != os.geteuid() or info.st_mode & 0o022:
+            found.append(path)
+    return found
 
 
 def is_cached(pin: Pin) -> bool:
+    """The pin's tree is complete and each binary the hosts run is the one unpacked (and
+    nobody else can change it: ValueError naming what another user could)."""
     root = root_of(pin)
-    return all((root / rel).is_file() for rel in UNPACKED)
+    if not all((root / rel).is_file() for rel in UNPACKED):
+        return False
+    foreign = _not_ours(root)
+    if foreign:
+        raise ValueError(f"{foreign[0]} is not owned by this user or is writable by others; "
+                         "the hosts would run its binaries as root. Remove "
+                         f"{root.parent} (it is fetched again) or make it yours alone")
+    try:
+        recorded = json.loads(_manifest(root).read_text())
+    except (OSError, ValueError):
+        return False
+    return bool(recorded == _digests(root))
 
 
 def _sha256(path: Path) -> str:
@@ -92,35 +141,43 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _apt_options(work: Path) -> list[str]:
-    """apt confined to `work`: its own sources, lists and cache; the machine's untouched."""
-    return [
-        "-o", f"Dir::Etc::SourceList={work / 'sources.list'}",
-        "-o", f"Dir::Etc::SourceParts={work / 'sources.list.d'}",
-        "-o", f"Dir::Etc::Preferences={work / 'preferences'}",
-        "-o", f"Dir::Etc::PreferencesParts={work / 'preferences.d'}",
-        "-o", f"Dir::State::Lists={work / 'lists'}",
-        "-o", f"Dir::Cache={work / 'cache'}",
-        "-o", "Debug::NoLocking=1",
+def _apt_config(work: Path) -> Path:
+    """apt confined to `work` (APT_CONFIG is read before /etc/apt/apt.conf, and points it
+    and apt.conf.d elsewhere): its own sources, lists, cache and (empty) package state; the
+    machine's configuration, hooks and dpkg status are never read."""
+    settings = {
+        "Dir::Etc::Main": "/dev/null",
+        "Dir::Etc::Parts": work / "apt.conf.d",
+        "Dir::Etc::SourceList": work / "sources.list",
+        "Dir::Etc::SourceParts": work / "sources.list.d",
+        "Dir::Etc::Preferences": work / "preferences",
+        "Dir::Etc::PreferencesParts": work / "preferences.d",
+        "Dir::State::Lists": work / "lists",
+        "Dir::State::status": "/dev/null",
+        "Dir::Cache": work / "cache",
+        "Debug::NoLocking": "1",
         # Downloading as root into a directory _apt cannot enter is what this is.
-        "-o", "APT::Sandbox::User=root",
-    ]
+        "APT::Sandbox::User": "root",
+    }
+    config = work / "apt.conf"
+    config.write_text("".join(f'{key} "{value}";\n' for key, value in settings.items()))
+    return config
 
 
 def _download(pin: Pin, work: Path, say: Callable[[str], None]) -> list[Path]:
-    for sub in ("sources.list.d", "preferences.d", "lists/partial", "cache/archives/partial",
-                "debs"):
+    for sub in ("apt.conf.d", "sources.list.d", "preferences.d", "lists/partial",
+                "cache/archives/partial", "debs"):
         (work / sub).mkdir(parents=True, exist_ok=True)
     (work / "sources.list").write_text(f"deb [signed-by={KEYRING}] {ARCHIVE} {pin.suite} main\n")
     (work / "preferences").write_text("")
-    options = _apt_options(work)
+    env = clean_env(APT_CONFIG=str(_apt_config(work)))
     say(f"reading Debian {pin.suite}'s package lists")
-    run(["apt-get", *options, "-q", "update"], timeout=APT_TIMEOUT)
+    run(["apt-get", "-q", "update"], timeout=APT_TIMEOUT, env=env)
     wanted = [f"{p.name}={p.version}" for p in pin.packages]
     say(f"downloading {', '.join(wanted)}")
     proc = run(["sh", "-c", 'cd "$1" && shift && exec apt-get "$@"', "apt-get-download",
-                str(work / "debs"), *options, "-q", "download", *wanted],
-               timeout=APT_TIMEOUT, check=False)
+                str(work / "debs"), "-q", "download", *wanted],
+               timeout=APT_TIMEOUT, check=False, env=env)
     if proc.returncode != 0:
         raise CommandError(
             f"Debian {pin.suite} does not serve the pinned packages of ENGINE={pin.engine} "
@@ -138,23 +195,39 @@ def _download(pin: Pin, work: Path, say: Callable[[str], None]) -> list[Path]:
     return files
 
 
+@contextlib.contextmanager
+def _locked(directory: Path) -> Iterator[None]:
+    """One fetch of the engines at a time: two labs that need the same pin share one."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 def fetch(engine: str, say: Callable[[str], None] = lambda line: None) -> Path:
     """The unpacked tree of an engine's pinned packages, fetched once per pin."""
     pin = pin_of(engine)
     root = root_of(pin)
     if is_cached(pin):
         return root
-    root.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=root.parent, prefix=".fetch-") as tmp:
-        work = Path(tmp)
-        debs = _download(pin, work / "apt", say)
-        tree = work / "root"
-        say(f"unpacking into {root}")
-        for deb in debs:
-            run(["dpkg-deb", "-x", str(deb), str(tree)], timeout=120)
-        absent = [rel for rel in UNPACKED if not (tree / rel).is_file()]
-        if absent:
-            raise CommandError(f"ENGINE={engine}'s packages hold no {', '.join(absent)}")
-        shutil.rmtree(root, ignore_errors=True)
-        tree.rename(root)
+    with _locked(root.parent.parent):
+        if is_cached(pin):  # another lab fetched it while this one waited
+            return root
+        for left in root.parent.parent.glob(".fetch-*"):  # an interrupted fetch's
+            shutil.rmtree(left, ignore_errors=True)
+        with tempfile.TemporaryDirectory(dir=root.parent.parent, prefix=".fetch-") as tmp:
+            work = Path(tmp)
+            debs = _download(pin, work / "apt", say)
+            tree = work / "root"
+            say(f"unpacking into {root}")
+            for deb in debs:
+                run(["dpkg-deb", "-x", str(deb), str(tree)], timeout=120)
+            absent = [rel for rel in UNPACKED if not (tree / rel).is_file()]
+            if absent:
+                raise CommandError(f"ENGINE={engine}'s packages hold no {', '.join(absent)}")
+            root.parent.mkdir(parents=True, exist_ok=True)
+            if root.exists():  # incomplete or changed: no host runs it (the lock is held)
+                root.rename(work / "old-root")
+            tree.rename(root)
+            _manifest(root).write_text(json.dumps(_digests(root), indent=2) + "\n")
     return root

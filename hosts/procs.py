@@ -38,6 +38,17 @@ def parent(pid: int) -> int | None:
     return int(stat[stat.rindex(")") + 2 :].split()[1])
 
 
+def runs(pid: int | None, program: str) -> bool:
+    """True when the process runs that program file (its /proc exe): a daemon of another
+    engine's binaries, same command line and all, is not the one asked for."""
+    if pid is None:
+        return False
+    try:
+        return os.path.realpath(PROC / str(pid) / "exe") == os.path.realpath(program)
+    except OSError:
+        return False
+
+
 def cmdline(pid: int) -> str:
     """The command line, arguments joined by spaces ('' when gone)."""
     try:

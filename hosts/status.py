@@ -19,9 +19,12 @@ def host_status(lab: LabPaths, rec: inventory.HostRecord) -> dict[str, Any]:
     if dockerd_pid is not None:
         try:
             swarm = str(dockerapi.info(hp.docker_socket, timeout=3.0)["Swarm"]["LocalNodeState"])
-            runs = releases.versions(dockerapi.version(hp.docker_socket, timeout=3.0))
         except (OSError, dockerapi.DockerAPIError, KeyError, ValueError):
             swarm = "not answering"
+        try:
+            runs = releases.versions(dockerapi.version(hp.docker_socket, timeout=3.0))
+        except (OSError, dockerapi.DockerAPIError, ValueError, AttributeError):
+            runs = {}
     return {
         "name": rec.name,
         "address": rec.address,

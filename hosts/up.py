@@ -149,8 +149,10 @@ def _up(lab: LabPaths, net: LabNet, hosts: Sequence[Host], found: engine.Engine,
         hp = lab.host(h.name)
         config_changed = containerd.write_config(hp)
         config_changed = dockerd.write_config(hp, found) or config_changed
-        if (dockerd.healthy(h, hp) and containerd.running(hp) is not None
-                and not config_changed):
+        # Another engine's daemons (a failed up with another ENGINE, a bumped pin) are
+        # restarted on this one's binaries.
+        if (dockerd.healthy(h, hp) and procs.runs(containerd.running(hp), found.containerd)
+                and procs.runs(dockerd.running(hp), found.dockerd) and not config_changed):
             continue
         clean_daemon_state(lab, h)
         containerd.start(h, holders[h.name], hp, found)

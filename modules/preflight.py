@@ -36,8 +36,9 @@ def check_host(target: Target, parent: str) -> list[str]:
     if status.get("docker") != "0":
         problems.append(f"{target.label}: dockerd does not answer ({detail}); start it "
                         "(one-box hosts: `python -m hosts up`) and run `pulumi up` again")
-    elif (why := releases.broken(detail)) is not None:
-        problems.append(f"{target.label}: Docker {detail} cannot run this lab: {why}; run "
+    elif (why := releases.broken(version := detail.split()[-1] if detail else "")) is not None:
+        # The version is docker info's last line (a warning may come before it).
+        problems.append(f"{target.label}: Docker {version} cannot run this lab: {why}; run "
                         "another engine there")
     if status.get("parent") != "0":
         problems.append(f"{target.label}: swarmlab:macvlan.parent {parent!r} is not an interface "

@@ -18,7 +18,7 @@ GUEST_DOCKER = ("docker info --format '{{.Swarm.LocalNodeState}}' && "
 
 
 def _guest_docker(lab: LabPaths, port: int | None) -> tuple[str, dict[str, str]]:
-    """The guest's swarm state and what it runs (hosts.dockerapi.versions)."""
+    """The guest's swarm state and what it runs (modules.docker.releases.versions)."""
     if port is None:
         return "down", {}
     try:
@@ -35,9 +35,10 @@ def _guest_docker(lab: LabPaths, port: int | None) -> tuple[str, dict[str, str]]
     if code != 0:
         return "not answering", {}
     try:
-        return state.strip(), releases.versions(json.loads(server))
+        found = json.loads(server)
     except ValueError:
         return state.strip(), {}
+    return state.strip(), releases.versions(found) if isinstance(found, dict) else {}
 
 
 def status(lab_dir: Path) -> list[dict[str, Any]]:

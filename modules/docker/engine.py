@@ -89,7 +89,10 @@ def pipeline(target: Target, requests: list[tuple[str, str, dict[str, Any] | Non
              timeout: float | None = None) -> list[Response]:
     """Engine API requests, sent one after the other on one connection (HTTP/1.1 pipelining:
     one docker process and one round trip for them all); the bodies (which may hold a
-    secret) go on stdin. One response per request, in order."""
+    secret) go on stdin. One response per request, in order. Requests that answer and end
+    only (no attach, exec start or other stream: the exchange ends when dockerd closes it)."""
+    if not requests:  # nothing would close the held-open exchange
+        return []
     what = " ".join(f"{m} {p}" for m, p, _ in requests) + " (Engine API)"
     stream = b"".join(_request(method, path, body, last=i == len(requests) - 1)
                       for i, (method, path, body) in enumerate(requests))

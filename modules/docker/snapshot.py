@@ -22,9 +22,8 @@ from modules.ssh import Target
 
 TTL = 3.0
 RUNNING = quote(json.dumps({"desired-state": ["running"]}))
-# Not GET /version: Docker 26 answers it "500 context canceled" here, because the pipeline's
-# end of input reaches dockerd while it still asks containerd (modules.docker.releases reads it
-# with the CLI instead).
+# No GET /version: no read needs what a host runs; `make inspect` and `make status` ask for it
+# on their own (modules.docker.releases).
 REQUESTS = {
     "info": "/info",
     "networks": "/networks",

@@ -164,3 +164,32 @@ def test_a_changed_lab_env_adds_no_make_code_and_is_refused(sandbox: Sandbox, te
     assert proc.returncode == 2
     assert f"{sandbox.lab_dir}/lab.env: {key} is not one of " in proc.stderr
     assert sandbox.calls() == []
+
+
+@pytest.mark.parametrize(("variables", "refusal"), [
+    ({"ENGINE": "28", "BACKEND": "vm"},
+     "ENGINE=28 is for the one-box hosts (BACKEND=onebox); BACKEND=vm runs its hosts' own Docker"),
+    ({"ENGINE": "26", "BACKEND": "vagrant"}, "ENGINE=26 is for the one-box hosts (BACKEND=onebox)"),
+    ({"DEBIAN": "forky"},
+     "DEBIAN=forky is for the vm backend (BACKEND=vm); BACKEND=onebox does not build its hosts "
+     "from Debian"),
+])
+def test_an_engine_or_a_suite_for_the_other_backend_is_refused_before_anything_runs(
+        sandbox: Sandbox, variables: dict[str, str], refusal: str) -> None:
+    proc = sandbox.make("hosts", **variables)
+    assert proc.returncode == 2 and refusal in proc.stderr
+    assert sandbox.calls() == []
+
+
+@pytest.mark.parametrize(("variables", "passed"), [
+    ({}, []),
+    ({"ENGINE": "28"}, ["--engine=28"]),
+    ({"ENGINE": "system", "BACKEND": "vm", "DEBIAN": "forky"}, ["--engine=system", "--debian=forky"]),
+    ({"DEBIAN": "bookworm"}, ["--debian=bookworm"]),
+])
+def test_the_engine_and_the_suite_reach_the_hosts_tool_only_when_given(
+        sandbox: Sandbox, variables: dict[str, str], passed: list[str]) -> None:
+    proc = sandbox.make("hosts", **variables)
+    assert proc.returncode == 0, proc.stderr
+    up = next(c for c in sandbox.calls() if c[:3] == ["-m", "hosts", "up"])
+    assert [a for a in up if a.startswith(("--engine", "--debian"))] == passed

@@ -16,6 +16,8 @@ from typing import Any
 from modules.docker.snapshot import Snapshot
 
 SCHEMA = "swarmlab.inspect/v1"
+VERSIONS = ("containerd", "engine", "kernel", "runc")
+"""What a host runs, each `null` when it does not say (sorted: the document is)."""
 SECRET = re.compile(r"SWMTKN-|SWMKEY-|\[secret\]")
 TASK_LABEL = "com.docker.swarm.task.name"
 TASK_ID_LABEL = "com.docker.swarm.task.id"
@@ -232,8 +234,8 @@ def host_entries(hosts: Sequence[HostRead]) -> list[dict[str, Any]]:
     what it runs (engine, containerd, runc, kernel)."""
     return [{"name": h.name, "address": h.address, "role": h.role, "reachable": h.snapshot is not None,
              "swarm": (h.snapshot.info.get("LocalNodeState") or None) if h.snapshot else None,
-             "versions": ({k: v or None for k, v in sorted(h.versions.items())}
-                          if h.snapshot and h.versions is not None else None),
+             "versions": ({k: (h.versions or {}).get(k) or None for k in VERSIONS}
+                          if h.snapshot else None),
              "error": h.error} for h in hosts]
 
 

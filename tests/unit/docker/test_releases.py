@@ -11,7 +11,7 @@ import pytest
 from hosts import doctor, topology
 from hosts.paths import LabPaths
 from modules import preflight
-from modules.docker import releases
+from modules.docker import engine, releases
 from tests.support.fakes import TARGET, FakeHosts
 
 WHY = releases.KNOWN_BROKEN["28.0.0"]
@@ -34,6 +34,8 @@ def test_the_reason_names_the_issue_and_the_release_that_fixes_it():
     ("28.0.0\ndocker=0\nparent=0\n",
      [f"{TARGET.label}: Docker 28.0.0 cannot run this lab: {WHY}; run another engine there"]),
     ("28.5.2+dfsg4\ndocker=0\nparent=0\n", []),
+    ("WARNING: bridge-nf-call-iptables is disabled\n28.0.0\ndocker=0\nparent=0\n",
+     [f"{TARGET.label}: Docker 28.0.0 cannot run this lab: {WHY}; run another engine there"]),
     ("Cannot connect to the Docker daemon\ndocker=1\nparent=0\n",
      [f"{TARGET.label}: dockerd does not answer (Cannot connect to the Docker daemon); start it "
       "(one-box hosts: `python -m hosts up`) and run `pulumi up` again"]),
@@ -83,3 +85,9 @@ def test_a_host_s_versions_are_read_with_the_cli_in_one_command(monkeypatch, ans
     hosts = FakeHosts(lambda host, command, stdin: answer).install(monkeypatch)
     assert releases.read(TARGET) == read
     assert hosts.ran() == ["docker version --format '{{json .Server}}'"]
+
+
+def test_an_empty_pipeline_asks_nothing_and_waits_for_nothing(monkeypatch):
+    hosts = FakeHosts(lambda host, command, stdin: pytest.fail("ran")).install(monkeypatch)
+    assert engine.pipeline(TARGET, []) == []
+    assert hosts.commands == []

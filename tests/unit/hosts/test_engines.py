@@ -8,14 +8,19 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import re
 import stat
 import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from hosts import cli, engine, engines, inventory, topology
+from hosts import cli, engine, engines, inventory, procs, topology
 from hosts import up as onebox
 from hosts.commands import SYSTEM_PATH, CommandError
 from hosts.paths import LabPaths
@@ -65,15 +70,22 @@ class Apt:
     def __init__(self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, serves: bool = True,
                  content: dict[str, bytes] | None = None) -> None:
         self.calls: list[list[str]] = []
+        self.envs: list[dict[str, str] | None] = []
+        self.lock = threading.Lock()
+        self.update_seconds = 0.0
         self.serves = serves
         self.content = content or {}
         monkeypatch.setenv("SWARMLAB_CACHE", str(tmp_path / "cache"))
         monkeypatch.setattr(engines, "pin_of", lambda name: PIN)
         monkeypatch.setattr(engines, "run", self.run)
 
-    def run(self, argv: list[str], timeout: float = 30.0, check: bool = True
-            ) -> subprocess.CompletedProcess[str]:
-        self.calls.append(list(argv))
+    def run(self, argv: list[str], timeout: float = 30.0, check: bool = True,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        with self.lock:
+            self.calls.append(list(argv))
+            self.envs.append(env)
+        if "update" in argv:
+            time.sleep(self.update_seconds)
         if "download" in argv:
             if not self.serves:
                 return subprocess.CompletedProcess(argv, 100, "", "E: Version '28.5.2+dfsg4-5' "
@@ -89,20 +101,31 @@ class Apt:
                 (tree / rel).write_text("#!/bin/sh\n")
         return subprocess.CompletedProcess(argv, 0, "", "")
 
-    def option(self, name: str) -> str:
-        apt = next(c for c in self.calls if c[0] == "apt-get")
-        return next(o.split("=", 1)[1] for o in apt if o.startswith(f"{name}="))
 
 
 def test_fetch_uses_apt_confined_to_the_cache_and_unpacks_once(monkeypatch, tmp_path):
     apt = Apt(monkeypatch, tmp_path)
+    read: list[str] = []
+    real_run = apt.run
+
+    def reading(argv, timeout=30.0, check=True, env=None):  # the config, while it exists
+        if env and "APT_CONFIG" in env and not read:
+            read.append(Path(env["APT_CONFIG"]).read_text())
+        return real_run(argv, timeout, check, env)
+    monkeypatch.setattr(engines, "run", reading)
     said: list[str] = []
     root = engines.fetch("28", said.append)
     assert root == engines.root_of(PIN) and engines.is_cached(PIN)
+    options = dict(re.findall(r'^(\S+) "([^"]*)";$', read[0], re.M))
+    assert len({env["APT_CONFIG"] for env in apt.envs if env}) == 1  # every apt-get had it
     cache = str(tmp_path / "cache")
     for option in ("Dir::Etc::SourceList", "Dir::Etc::SourceParts", "Dir::State::Lists",
-                   "Dir::Cache", "Dir::Etc::Preferences", "Dir::Etc::PreferencesParts"):
-        assert apt.option(option).startswith(cache), option
+                   "Dir::Cache", "Dir::Etc::Preferences", "Dir::Etc::PreferencesParts",
+                   "Dir::Etc::Parts"):
+        assert options[option].startswith(cache), option
+    # Never the machine's apt.conf, its hooks, or its dpkg status.
+    assert options["Dir::Etc::Main"] == options["Dir::State::status"] == "/dev/null"
+    assert all(c[0] == "dpkg-deb" or "-o" not in c for c in apt.calls)
     download = next(c for c in apt.calls if "download" in c)
     assert download[-2:] == ["docker.io=28.5.2+dfsg4-5", "containerd=1:2.1.9+ds1-5"]
     assert [c[0] for c in apt.calls] == ["apt-get", "sh", "dpkg-deb", "dpkg-deb"]
@@ -111,7 +134,54 @@ def test_fetch_uses_apt_confined_to_the_cache_and_unpacks_once(monkeypatch, tmp_
                     f"unpacking into {root}"]
     apt.calls.clear()
     assert engines.fetch("28") == root and apt.calls == []
-    assert [p.name for p in root.parent.parent.iterdir()] == [root.parent.name]
+    assert sorted(p.name for p in root.parent.parent.iterdir()) == [".lock", root.parent.name]
+
+
+def test_a_binary_changed_after_unpacking_is_fetched_again(monkeypatch, tmp_path):
+    apt = Apt(monkeypatch, tmp_path)
+    root = engines.fetch("28")
+    (root / "usr/sbin/dockerd").write_text("#!/bin/sh\necho something else\n")
+    assert not engines.is_cached(PIN)
+    apt.calls.clear()
+    assert engines.fetch("28") == root and engines.is_cached(PIN)
+    assert [c[0] for c in apt.calls] == ["apt-get", "sh", "dpkg-deb", "dpkg-deb"]
+    assert (root / "usr/sbin/dockerd").read_text() == "#!/bin/sh\n"
+
+
+@pytest.mark.parametrize("what", ["usr/bin/containerd", "usr/bin", "."])
+def test_binaries_another_user_could_change_are_refused(monkeypatch, tmp_path, what):
+    Apt(monkeypatch, tmp_path)
+    root = engines.fetch("28")
+    path = root / what if what != "." else root.parent
+    path.chmod(path.stat().st_mode | 0o002)
+    with pytest.raises(ValueError) as refused:
+        engines.fetch("28")
+    assert str(refused.value) == (
+        f"{path} is not owned by this user or is writable by others; the hosts would run its "
+        f"binaries as root. Remove {root.parent} (it is fetched again) or make it yours alone")
+
+
+def test_two_labs_fetching_one_engine_at_once_share_one_download(monkeypatch, tmp_path):
+    apt = Apt(monkeypatch, tmp_path)
+    apt.update_seconds = 0.2
+    with ThreadPoolExecutor(2) as pool:
+        roots = list(pool.map(lambda _: engines.fetch("28"), range(2)))
+    assert roots[0] == roots[1] and engines.is_cached(PIN)
+    assert sum(1 for c in apt.calls if "download" in c) == 1
+
+
+def test_an_interrupted_fetch_s_leftovers_are_cleared(monkeypatch, tmp_path):
+    Apt(monkeypatch, tmp_path)
+    left = tmp_path / "cache" / "engines" / ".fetch-killed"
+    (left / "apt").mkdir(parents=True)
+    engines.fetch("28")
+    assert not left.exists()
+
+
+def test_a_cache_path_the_hosts_path_cannot_hold_is_refused(monkeypatch, tmp_path):
+    monkeypatch.setenv("SWARMLAB_CACHE", str(tmp_path / "my cache"))
+    with pytest.raises(ValueError, match=r"the engine cache's path may not hold spaces"):
+        engines.root_of(PIN)
 
 
 def test_a_package_the_archive_no_longer_serves_is_refused_naming_the_pin(monkeypatch, tmp_path):
@@ -133,7 +203,7 @@ def test_a_package_whose_sha256_differs_is_refused_and_nothing_is_unpacked(monke
         f" is not the pinned {PIN.packages[1].sha256} (engines.json); refusing it")
     assert not any(c[0] == "dpkg-deb" for c in apt.calls)
     assert not engines.root_of(PIN).exists()
-    assert list(engines.root_of(PIN).parent.iterdir()) == []
+    assert not list((tmp_path / "cache" / "engines").glob(".fetch-*"))
 
 
 def _tree(root: Path, version: str) -> None:
@@ -271,3 +341,13 @@ def test_an_unknown_suite_is_refused_by_the_recipe_too():
     assert recipe.SUITES == ("bookworm", "trixie", "forky")
     makefile = (ROOT / "Makefile").read_text()
     assert re.search(r"^SUITES := (.*)$", makefile, re.M)[1].split() == list(recipe.SUITES)  # type: ignore[index]
+
+
+def test_a_daemon_of_another_engine_s_binary_is_not_the_one_asked_for(tmp_path):
+    other = tmp_path / "python3"
+    other.symlink_to(sys.executable)
+    assert procs.runs(os.getpid(), sys.executable)
+    assert procs.runs(os.getpid(), str(other))  # the same file by another name
+    assert not procs.runs(os.getpid(), "/bin/sh")
+    assert not procs.runs(None, sys.executable)
+    assert not procs.runs(2 ** 22 + 1, sys.executable)  # no such process

@@ -70,6 +70,7 @@ SERVER = {"Version": "20.10.24+dfsg1", "KernelVersion": "6.1.0-40-amd64",
         "engine": "20.10.24+dfsg1", "containerd": "1.6.20~ds1", "runc": "1.1.5+ds1",
         "kernel": "6.1.0-40-amd64"})),
     (0, "locked\nnot json\n", ("locked", {})),
+    (0, "active\nnull\n", ("active", {})),
     (1, "", ("not answering", {})),
 ])
 def test_a_guest_s_swarm_state_and_versions_come_in_one_command(monkeypatch, tmp_path: Path,
