@@ -156,6 +156,11 @@ def _apt_config(work: Path) -> Path:
         "Dir::State::status": "/dev/null",
         "Dir::Cache": work / "cache",
         "Debug::NoLocking": "1",
+        # Every package taken is checked against its pinned sha256, so an old Release file
+        # cannot change what is accepted; a mirror frozen in time (or a pin older than the
+        # suite's current Release) must still serve it.
+        "Acquire::Check-Valid-Until": "false",
+        "Acquire::Check-Date": "false",
         # Downloading as root into a directory _apt cannot enter is what this is.
         "APT::Sandbox::User": "root",
     }
