@@ -178,3 +178,15 @@ def test_an_engine_matrix_builds_validates_and_destroys_the_lab_on_each_engine()
     assert all(line.startswith("sudo ") for line in run.splitlines())
     stop = next(s["run"] for s in job["steps"] if s.get("name") == "Stop the runner's Docker and containerd")
     assert "net.ipv4.ip_forward=0" in stop
+
+
+def test_the_restored_cache_is_root_s_before_root_runs_binaries_from_it() -> None:
+    for job in workflow()["jobs"].values():
+        names = [s.get("name", s.get("uses", "")) for s in job["steps"]]
+        give = names.index("Give the restored caches to root")
+        assert names.index("actions/cache/restore@v5") < give
+        assert give < next(i for i, s in enumerate(job["steps"]) if "make " in s.get("run", ""))
+        step = job["steps"][give]["run"]
+        assert 'sudo chown -R root:root "$dir"' in step and '"$HOME/.cache/swarmlab"' in step
+    key = next(s for s in steps() if s.get("id") == "tools")["with"]["key"]
+    assert "'hosts/engines.json'" in key
