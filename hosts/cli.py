@@ -11,23 +11,19 @@ import time
 from pyroute2 import IPRoute
 
 from hosts import (
+    backends,
     doctor,
     engines,
     guard,
-    image,
     inventory,
     neighbours,
     network,
     status,
-    teardown,
     topology,
 )
-from hosts import up as onebox
-from hosts.paths import LabPaths, private_dir
+from hosts.paths import LabPaths
 from hosts.report import PREFIX, Reporter, StepError
 from hosts.vm.recipe import SUITES
-
-BACKENDS = ("onebox", "vm")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -39,8 +35,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     p_up = sub.add_parser("up", help="create the hosts (or repair them); no-op when healthy")
-    p_up.add_argument("--backend", choices=BACKENDS, help="where the hosts run (default onebox, "
-                      "or the one the lab is up on)")
+    p_up.add_argument("--backend", choices=tuple(backends.BACKENDS),
+                      help="where the hosts run (default onebox, or the one the lab is up on)")
     # Counts stay text here: topology checks them as typed (int() would take '+3' or ' 3').
     p_up.add_argument("--managers", help="manager hosts (default 1, $SWARMLAB_MANAGERS)")
     p_up.add_argument("--workers", help="worker hosts (default 1, $SWARMLAB_WORKERS)")
@@ -83,92 +79,66 @@ def _up_input(args: argparse.Namespace) -> tuple[int, int, str | None]:
 def cmd_up(args: argparse.Namespace, lab: LabPaths) -> int:
     managers, workers, subnet = _up_input(args)
     recorded = _recorded(lab)
-    backend = args.backend or (recorded[1] if recorded else "onebox")
-    if recorded and recorded[1] != backend and inventory.read_raw(lab):
+    name = args.backend or (recorded[1] if recorded else "onebox")
+    if recorded and recorded[1] != name and inventory.read_raw(lab):
         raise StepError("up", f"this lab is up on the {recorded[1]} backend; take it down first "
                         f"(`python -m hosts down`, or `make destroy`)")
-    engine, suite = _engine_and_suite(args, lab, backend)
+    backend = backends.BACKENDS[name]
+    chosen = _chosen(args, lab, backend)
     net = topology.lab_net(subnet=subnet or (str(recorded[0].subnet) if recorded else None))
     hosts = topology.plan(managers, workers, net)
-    neighbours.refuse_clash(lab, net, backend)
+    neighbours.refuse_clash(lab, net, name)
     report = Reporter(quiet=args.quiet)
     start = time.monotonic()
-    if backend == "vm":
-        _up_vm(lab, net, hosts, report, suite)
-    else:
-        onebox.up(lab, net, hosts, report, engine)
+    backend.up(lab, net, hosts, report, chosen)
     report.say(f"up took {time.monotonic() - start:.1f}s")
     return 0
 
 
-def _chosen(args: argparse.Namespace, lab: LabPaths, key: str, allowed: tuple[str, ...]) -> str:
-    """--engine / --debian, else $SWARMLAB_ENGINE / $SWARMLAB_DEBIAN, else what the lab was
-    made with, else the default. A lab that is up keeps it: its data-root, swarm state and
-    image belong to it."""
-    recorded = inventory.read_choice(lab, key)
-    variable = f"SWARMLAB_{key.upper()}"
-    value = getattr(args, key) or os.environ.get(variable) or recorded or inventory.CHOICES[key]
-    if value not in allowed:
-        raise StepError("up", f"{variable}={value!r} is not known; allowed: {', '.join(allowed)}")
+def _given(args: argparse.Namespace, setting: str) -> str | None:
+    return getattr(args, setting) or os.environ.get(f"SWARMLAB_{setting.upper()}")
+
+
+def _chosen(args: argparse.Namespace, lab: LabPaths, backend: backends.Backend) -> str:
+    """The backend's setting: --engine / --debian, else $SWARMLAB_ENGINE / $SWARMLAB_DEBIAN,
+    else what the lab was made with, else its default. A lab that is up keeps it (its
+    data-root, swarm state and image belong to it); another backend's setting is refused."""
+    for other in backends.BACKENDS.values():
+        given = _given(args, other.setting)
+        if other is not backend and given and given != other.default:
+            raise StepError("up", f"{other.setting.upper()}={given} is for {other.title}; "
+                            f"{backend.instead}")
+    recorded = inventory.read_choice(lab, backend.setting)
+    value = _given(args, backend.setting) or recorded or backend.default
+    if value not in backend.allowed:
+        raise StepError("up", f"SWARMLAB_{backend.setting.upper()}={value!r} is not known; "
+                        f"allowed: {', '.join(backend.allowed)}")
     if recorded and recorded != value and inventory.read_raw(lab):
-        raise StepError("up", f"this lab runs {key.upper()}={recorded}; take it down first "
-                        f"(`make destroy`) to change it")
+        raise StepError("up", f"this lab runs {backend.setting.upper()}={recorded}; take it "
+                        "down first (`make destroy`) to change it")
     return value
 
 
-def _engine_and_suite(args: argparse.Namespace, lab: LabPaths, backend: str) -> tuple[str, str]:
-    """ENGINE is the one-box hosts' knob, DEBIAN the VMs': each refused with the other backend."""
-    engine = _chosen(args, lab, "engine", engines.choices()) if backend == "onebox" \
-        else (args.engine or os.environ.get("SWARMLAB_ENGINE") or engines.SYSTEM)
-    suite = _chosen(args, lab, "debian", SUITES) if backend == "vm" \
-        else (args.debian or os.environ.get("SWARMLAB_DEBIAN") or inventory.CHOICES["debian"])
-    if backend == "vm" and engine != engines.SYSTEM:
-        raise StepError("up", f"ENGINE={engine} is for the one-box hosts; the vm backend's "
-                        "Docker is its Debian suite's (DEBIAN=)")
-    if backend == "onebox" and suite != inventory.CHOICES["debian"]:
-        raise StepError("up", f"DEBIAN={suite} is for the vm backend; the one-box hosts run "
-                        "this machine's kernel, and their Docker is ENGINE=")
-    return engine, suite
-
-
-def _up_vm(lab: LabPaths, net: topology.LabNet, hosts: list[topology.Host],
-           report: Reporter, suite: str) -> None:
-    from hosts import vm
-
-    private_dir(lab.root)
-    inventory.write_net(lab, net, "vm", debian=suite)
-    records = vm.up(lab.root, hosts, report, suite)
-    built = image.build()
-    vm.load_image(lab.root, built.archive, image.IMAGE, built.image_id, report)
-    inventory.write_host_list(lab, hosts, {r["name"]: r["ssh"] for r in records})
+def _backend(lab: LabPaths) -> tuple[topology.LabNet, backends.Backend, bool]:
+    """The lab's LAN and backend as recorded (the defaults before any up), and whether they
+    were recorded."""
+    recorded = _recorded(lab)
+    net, name = recorded if recorded else (topology.lab_net(), "onebox")
+    return net, backends.BACKENDS[name], recorded is not None
 
 
 def cmd_down(args: argparse.Namespace, lab: LabPaths) -> int:
-    recorded = _recorded(lab)
-    net, backend = recorded if recorded else (topology.lab_net(), "onebox")
+    net, backend, recorded = _backend(lab)
     report = Reporter(quiet=args.quiet)
     start = time.monotonic()
-    if backend == "vm":
-        from hosts import vm
-
-        vm.down(lab.root, report)
-        for path in (lab.host_list, lab.net_file):
-            path.unlink(missing_ok=True)
-    else:
-        teardown.down(lab, net, report, recorded=recorded is not None)
+    backend.down(lab, net, report, recorded)
     report.say(f"down took {time.monotonic() - start:.1f}s")
     return 0
 
 
 def cmd_status(args: argparse.Namespace, lab: LabPaths) -> int:
-    recorded = _recorded(lab)
-    net, backend = recorded if recorded else (topology.lab_net(), "onebox")
-    if backend == "vm":
-        from hosts import vm
-
-        entries = vm.status(lab.root)
-    else:
-        entries = status.collect(lab, net)
+    net, backend, _ = _backend(lab)
+    entries = backend.status(lab, net)
     print(json.dumps(entries, indent=2) if args.json else status.render(entries))
     if not entries:
         print(f"{PREFIX} no lab is up ({lab.root}): run `make lab`", file=sys.stderr)
@@ -176,13 +146,8 @@ def cmd_status(args: argparse.Namespace, lab: LabPaths) -> int:
 
 
 def cmd_doctor(args: argparse.Namespace, lab: LabPaths) -> int:
-    recorded = _recorded(lab)
-    if recorded and recorded[1] == "vm":
-        from hosts import vm
-
-        results = vm.doctor(lab.root, args.hosts or None)
-    else:
-        results = doctor.check_all(lab, args.hosts or None)
+    _, backend, _ = _backend(lab)
+    results = backend.doctor(lab, args.hosts or None)
     print(json.dumps(results, indent=2) if args.json else doctor.render(results))
     if len(results) == 1:
         print(f"{PREFIX} no hosts: run `python -m hosts up` first", file=sys.stderr)

@@ -109,7 +109,7 @@ class Shut:
 def shut_the_machine(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """No netlink, no `ip`, no daemons, not root, a checkout of its own below `tmp_path`
     (so no real lab of this checkout is read); /run/netns is an empty folder (returned)."""
-    from hosts import cli, commands, doctor, guard, network, teardown, up
+    from hosts import backends, cli, commands, doctor, guard, network, teardown, up
 
     for module in (cli, doctor, guard, network, teardown, up):
         monkeypatch.setattr(module, "IPRoute", Shut("IPRoute"), raising=False)
@@ -118,7 +118,7 @@ def shut_the_machine(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     monkeypatch.setattr(doctor, "run", Shut("a command"))
     monkeypatch.setattr(up, "up", Shut("hosts up"))
     monkeypatch.setattr(teardown, "clean_hosts", Shut("stopping hosts"))
-    monkeypatch.setattr(cli, "_up_vm", Shut("VMs"))
+    monkeypatch.setattr(backends.Vm, "up", Shut("VMs"))
     monkeypatch.setattr("os.geteuid", lambda: 1000)
     netns = tmp_path / "netns"
     netns.mkdir()

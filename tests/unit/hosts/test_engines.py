@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from hosts import cli, engine, engines, inventory, procs, topology
+from hosts import backends, cli, engine, engines, inventory, procs, topology
 from hosts import up as onebox
 from hosts.commands import SYSTEM_PATH, CommandError
 from hosts.paths import LabPaths
@@ -260,7 +260,8 @@ def ups(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     monkeypatch.delenv("SWARMLAB_DEBIAN", raising=False)
     monkeypatch.setattr(cli.neighbours, "refuse_clash", lambda lab, net, backend: None)
     monkeypatch.setattr(onebox, "up", lambda lab, net, hosts, report, choice: made.append(choice))
-    monkeypatch.setattr(cli, "_up_vm", lambda lab, net, hosts, report, suite: made.append(suite))
+    monkeypatch.setattr(backends.Vm, "up",
+                        lambda self, lab, net, hosts, report, suite: made.append(suite))
     return made
 
 
