@@ -91,3 +91,19 @@ def test_an_empty_pipeline_asks_nothing_and_waits_for_nothing(monkeypatch):
     hosts = FakeHosts(lambda host, command, stdin: pytest.fail("ran")).install(monkeypatch)
     assert engine.pipeline(TARGET, []) == []
     assert hosts.commands == []
+
+
+@pytest.mark.parametrize(("document", "read"), [
+    ({"Components": [{"Name": "containerd"}, {"Name": "runc"}]},
+     {"engine": "", "containerd": "", "runc": "", "kernel": ""}),
+    ({"Components": [{"Version": "9.9"}, {"Name": "ContainerD", "Version": "v2.1.9"}]},
+     {"engine": "", "containerd": "2.1.9", "runc": "", "kernel": ""}),
+    ({"Components": [{"Name": "RUNC", "Version": "v1.1.5"}], "Version": "28.5.2"},
+     {"engine": "28.5.2", "containerd": "", "runc": "v1.1.5", "kernel": ""}),
+    ({"KernelVersion": "7.2.12+deb14-amd64"},
+     {"engine": "", "containerd": "", "runc": "", "kernel": "7.2.12+deb14-amd64"}),
+    ({"Components": [{"Name": "containerd", "Version": "vv1"}]},
+     {"engine": "", "containerd": "1", "runc": "", "kernel": ""}),
+])
+def test_what_a_host_does_not_report_is_empty_never_none(document, read):
+    assert releases.versions(document) == read
