@@ -27,6 +27,8 @@ class Backend(Protocol):
     default: str
     instead: str
     """What a message says when the other backend's setting is given."""
+    daemons: tuple[tuple[str, str], ...]
+    """`status`' columns that say a host is alive: (column, entry key)."""
 
     def up(self, lab: LabPaths, net: LabNet, hosts: Sequence[Host], report: Reporter,
            chosen: str) -> None: ...
@@ -47,6 +49,7 @@ class OneBox:
     allowed = engines.choices()
     default = inventory.CHOICES["engine"]
     instead = "the one-box hosts run this machine's kernel, and their Docker is ENGINE="
+    daemons: tuple[tuple[str, str], ...] = status.DAEMONS
 
     def up(self, lab: LabPaths, net: LabNet, hosts: Sequence[Host], report: Reporter,
            chosen: str) -> None:
@@ -71,6 +74,8 @@ class Vm:
     allowed: tuple[str, ...] = SUITES
     default = inventory.CHOICES["debian"]
     instead = "the vm backend's Docker is its Debian suite's (DEBIAN=)"
+    daemons: tuple[tuple[str, str], ...] = (("QEMU", "qemu_pid"), ("GUEST", "guest"),
+                                            ("SSH PORT", "ssh_port"))
 
     def up(self, lab: LabPaths, net: LabNet, hosts: Sequence[Host], report: Reporter,
            chosen: str) -> None:

@@ -139,7 +139,7 @@ def cmd_down(args: argparse.Namespace, lab: LabPaths) -> int:
 def cmd_status(args: argparse.Namespace, lab: LabPaths) -> int:
     net, backend, _ = _backend(lab)
     entries = backend.status(lab, net)
-    print(json.dumps(entries, indent=2) if args.json else status.render(entries))
+    print(json.dumps(entries, indent=2) if args.json else status.render(entries, backend.daemons))
     if not entries:
         print(f"{PREFIX} no lab is up ({lab.root}): run `make lab`", file=sys.stderr)
     return 0 if entries and all(e["up"] for e in entries) else 1

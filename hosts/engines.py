@@ -1,6 +1,6 @@
 """Docker engines other than the machine's: Debian's packages, pinned in `engines.json`,
 fetched with `apt-get download` (nothing is installed) and unpacked into the user's cache,
-`$SWARMLAB_CACHE/engines/<engine>/` (default `~/.cache/swarmlab`).
+`$SWARMLAB_CACHE/engines/<engine>-<pin hash>/root/` (default `~/.cache/swarmlab`).
 
 apt runs with a configuration of its own (sources, lists, cache under the engine cache), so
 the machine's apt configuration, sources and package state are never read or changed (nor

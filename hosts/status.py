@@ -9,6 +9,7 @@ from hosts.paths import LabPaths
 from hosts.teardown import lab_host_names
 from hosts.topology import HOST_NAME, LabNet
 from modules.docker import releases
+from modules.docker.releases import VERSIONS
 
 
 def host_status(lab: LabPaths, rec: inventory.HostRecord) -> dict[str, Any]:
@@ -49,16 +50,14 @@ def collect(lab: LabPaths, net: LabNet) -> list[dict[str, Any]]:
     return [host_status(lab, r) for r in records]
 
 
-VERSIONS = ("engine", "containerd", "runc", "kernel")
-# Per backend, what says its hosts are alive, after NAME ADDRESS ROLE.
-DAEMONS = {"onebox": (("DOCKERD", "dockerd_pid"), ("SSHD", "sshd_pid")),
-           "vm": (("QEMU", "qemu_pid"), ("GUEST", "guest"), ("SSH PORT", "ssh_port"))}
+DAEMONS = (("DOCKERD", "dockerd_pid"), ("SSHD", "sshd_pid"))
+"""What says a one-box host is alive: (column, entry key); each backend has its own."""
 
 
-def render(entries: list[dict[str, Any]]) -> str:
+def render(entries: list[dict[str, Any]], daemons: tuple[tuple[str, str], ...] = DAEMONS) -> str:
+    """NAME ADDRESS ROLE, the backend's `daemons` columns, SWARM, and what the host runs."""
     if not entries:
         return "lab is down (no hosts)"
-    daemons = DAEMONS[entries[0].get("backend", "onebox")]
     rows = [[e["name"], e["address"], e["role"], *(e.get(key) or "down" for _, key in daemons),
              e["swarm"], *((e.get("versions") or {}).get(k) or "-" for k in VERSIONS)]
             for e in entries]

@@ -4,12 +4,11 @@ anything changes (the preflight gate and `make doctor`)."""
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
-from modules.docker.cli import docker
-from modules.ssh import RemoteError, Target
+VERSIONS = ("engine", "containerd", "runc", "kernel")
+"""What a host runs, as versions() names it: every report shows these, in this order."""
 
 KNOWN_BROKEN = {
     "28.0.0": "a swarm-scoped network cannot be made --config-from a config-only network "
@@ -29,17 +28,9 @@ def versions(document: dict[str, Any]) -> dict[str, str]:
     Server part (the same shape); "" for what it does not report."""
     components = {str(c.get("Name", "")).lower(): str(c.get("Version", ""))
                   for c in document.get("Components") or []}
-    return {"engine": str(document.get("Version", "")),
-            "containerd": components.get("containerd", "").lstrip("v"),
-            "runc": components.get("runc", ""),
-            "kernel": str(document.get("KernelVersion", ""))}
+    found = {"engine": str(document.get("Version", "")),
+             "containerd": components.get("containerd", "").lstrip("v"),
+             "runc": components.get("runc", ""),
+             "kernel": str(document.get("KernelVersion", ""))}
+    return {key: found[key] for key in VERSIONS}
 
-
-def read(target: Target) -> dict[str, str]:
-    """What the host runs, through the docker CLI (one SSH round trip); {} when it cannot
-    say."""
-    try:
-        server = json.loads(docker(target, ["version", "--format", "{{json .Server}}"]))
-    except (RemoteError, ValueError):
-        return {}
-    return versions(server) if isinstance(server, dict) else {}

@@ -17,13 +17,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from modules.docker import engine
+from modules.docker import engine, releases
 from modules.ssh import Target
 
 TTL = 3.0
 RUNNING = quote(json.dumps({"desired-state": ["running"]}))
-# No GET /version: no read needs what a host runs; `make inspect` and `make status` ask for it
-# on their own (modules.docker.releases).
 REQUESTS = {
     "info": "/info",
     "networks": "/networks",
@@ -34,6 +32,8 @@ REQUESTS = {
     "nodes": "/nodes",
     "swarm": "/swarm",
 }
+# What the host runs: no read of a refresh needs it, `make inspect` asks for it.
+VERSION = "/version"
 
 
 @dataclass
@@ -48,6 +48,8 @@ class Snapshot:
     nodes: list[dict[str, Any]] = field(default_factory=list)
     tokens: dict[str, str] = field(default_factory=dict)
     """A manager's join tokens (secrets: kept in memory only)."""
+    versions: dict[str, str] = field(default_factory=dict)
+    """With `versions` asked: engine, containerd, runc, kernel (modules.docker.releases)."""
     taken: float = field(default_factory=time.monotonic)
 
     def network(self, ident: str) -> dict[str, Any] | None:
@@ -73,9 +75,12 @@ class Snapshot:
                 for t in self.tasks if t.get("ServiceID") == service["ID"]]
 
 
-def take(target: Target, tokens: bool = True) -> Snapshot:
-    """A new snapshot of the host; without `tokens`, the join tokens are not even asked for."""
+def take(target: Target, tokens: bool = True, versions: bool = False) -> Snapshot:
+    """A new snapshot of the host; without `tokens`, the join tokens are not even asked for;
+    with `versions`, what the host runs is asked in the same round trip."""
     asked = {name: path for name, path in REQUESTS.items() if tokens or name != "swarm"}
+    if versions:
+        asked["version"] = VERSION
     responses = dict(zip(asked, engine.pipeline(target, [("GET", p, None) for p in
                                                          asked.values()]), strict=True))
 
@@ -88,7 +93,14 @@ def take(target: Target, tokens: bool = True) -> Snapshot:
         info=dict(body("info", {}).get("Swarm") or {}), networks=body("networks", []),
         containers=body("containers", []), services=body("services", []),
         tasks=body("tasks", []), nodes=body("nodes", []),
-        tokens={"worker": join["Worker"], "manager": join["Manager"]} if join else {})
+        tokens={"worker": join["Worker"], "manager": join["Manager"]} if join else {},
+        versions=releases.versions(_dict(body("version", {}))) if versions else {})
+
+
+def _dict(found: Any) -> dict[str, Any]:
+    """A JSON answer that should be an object ({} when it is not: `null` from a dockerd that
+    gave up on the request)."""
+    return found if isinstance(found, dict) else {}
 
 
 @dataclass

@@ -53,15 +53,23 @@ class Found:
         return self.hosts or self.stack_file or bool(self.state)
 
 
+def _pulumi_state() -> Path:
+    return labs.STATE_ROOT / "state" / ".pulumi"
+
+
+def _locks(lab: str) -> Path:
+    return _pulumi_state() / "locks" / "organization" / PROJECT / lab
+
+
 def state_files(lab: str) -> list[Path]:
     """The lab's stack in the local backend: its checkpoint, backups, history and locks."""
-    pulumi = labs.STATE_ROOT / "state" / ".pulumi"
+    pulumi = _pulumi_state()
     found = [p for p in (pulumi / "stacks" / PROJECT).glob(f"{lab}.json*")]
     for kind in ("backups", "history"):
         folder = pulumi / kind / PROJECT / lab
         if folder.is_dir():
             found.append(folder)
-    locks = pulumi / "locks" / "organization" / PROJECT / lab
+    locks = _locks(lab)
     if locks.is_dir() and any(locks.iterdir()):
         found.append(locks)
     return sorted(found)
@@ -101,7 +109,7 @@ def lock_holders(lab: str) -> list[int]:
     """PIDs of the Pulumi processes on this machine whose lock on the lab's stack is live: a
     stack locked by a run that still works is not written off under it (a lock left by an
     interrupted run names a process that is gone, or another program)."""
-    locks = labs.STATE_ROOT / "state" / ".pulumi" / "locks" / "organization" / PROJECT / lab
+    locks = _locks(lab)
     holders = []
     for path in sorted(locks.glob("*.json")) if locks.is_dir() else []:
         try:

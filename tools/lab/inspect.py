@@ -33,7 +33,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from modules.docker import releases, snapshot
+from modules.docker import snapshot
 from modules.ssh import RemoteError, Target
 from modules.ssh.errors import SECRET_PATTERN
 from tools.lab import labs, spec
@@ -54,8 +54,7 @@ def lab_env(lab_dir: Path) -> dict[str, str]:
 def _read(name: str, address: str, role: str, target: Target) -> HostRead:
     try:
         # Without the join tokens: nothing here needs them.
-        seen = snapshot.take(target, tokens=False)
-        return HostRead(name, address, role, seen, versions=releases.read(target))
+        return HostRead(name, address, role, snapshot.take(target, tokens=False, versions=True))
     except (RemoteError, ValueError, OSError) as err:
         # Not redact()'s "[secret]": that marker itself makes a document refused (inspect_doc).
         message = SECRET_PATTERN.sub("(redacted)", str(err))

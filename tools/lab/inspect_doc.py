@@ -13,11 +13,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from modules.docker.releases import VERSIONS
 from modules.docker.snapshot import Snapshot
 
 SCHEMA = "swarmlab.inspect/v1"
-VERSIONS = ("containerd", "engine", "kernel", "runc")
-"""What a host runs, each `null` when it does not say (sorted: the document is)."""
 SECRET = re.compile(r"SWMTKN-|SWMKEY-|\[secret\]")
 TASK_LABEL = "com.docker.swarm.task.name"
 TASK_ID_LABEL = "com.docker.swarm.task.id"
@@ -33,8 +32,6 @@ class HostRead:
     role: str
     snapshot: Snapshot | None
     error: str | None = None
-    versions: dict[str, str] | None = None
-    """engine, containerd, runc, kernel (modules.docker.releases.read); None: not reached."""
 
 
 def bare(address: str | None) -> str | None:
@@ -234,7 +231,7 @@ def host_entries(hosts: Sequence[HostRead]) -> list[dict[str, Any]]:
     what it runs (engine, containerd, runc, kernel)."""
     return [{"name": h.name, "address": h.address, "role": h.role, "reachable": h.snapshot is not None,
              "swarm": (h.snapshot.info.get("LocalNodeState") or None) if h.snapshot else None,
-             "versions": ({k: (h.versions or {}).get(k) or None for k in VERSIONS}
+             "versions": ({k: h.snapshot.versions.get(k) or None for k in sorted(VERSIONS)}
                           if h.snapshot else None),
              "error": h.error} for h in hosts]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from modules.docker.releases import VERSIONS
 from tools.lab.summary import table
 
 NONE = "-"
@@ -42,7 +43,7 @@ def _hosts(doc: Mapping[str, Any]) -> str:
     def runs(h: Mapping[str, Any]) -> list[str]:
         versions = h.get("versions") or {}
         return [versions.get("engine") or nodes.get(h["name"], {}).get("engine_version") or NONE,
-                *(versions.get(k) or NONE for k in ("containerd", "runc", "kernel"))]
+                *(versions.get(k) or NONE for k in VERSIONS if k != "engine")]
     rows = [[h["name"], h["address"], h["role"],
              (h["swarm"] or NONE) if h["reachable"] else f"UNREACHABLE: {h['error']}",
              nodes.get(h["name"], {}).get("state") or NONE,

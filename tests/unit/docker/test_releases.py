@@ -11,8 +11,9 @@ import pytest
 from hosts import doctor, topology
 from hosts.paths import LabPaths
 from modules import preflight
-from modules.docker import engine, releases
+from modules.docker import engine, releases, snapshot
 from tests.support.fakes import TARGET, FakeHosts
+from tests.support.http import http
 
 WHY = releases.KNOWN_BROKEN["28.0.0"]
 
@@ -73,18 +74,29 @@ def test_versions_come_from_the_engine_s_own_report():
                                                        "kernel": ""}
 
 
+NOTHING = dict.fromkeys(releases.VERSIONS, "")
+
+
 @pytest.mark.parametrize(("answer", "read"), [
-    ((0, '{"Version":"26.1.5+dfsg1","KernelVersion":"6.1.0","Components":[{"Name":"runc",'
-         '"Version":"1.1.5"}]}\n', ""),
+    (http(200, {"Version": "26.1.5+dfsg1", "KernelVersion": "6.1.0",
+                "Components": [{"Name": "runc", "Version": "1.1.5"}]}),
      {"engine": "26.1.5+dfsg1", "containerd": "", "runc": "1.1.5", "kernel": "6.1.0"}),
-    ((1, "", "Cannot connect to the Docker daemon"), {}),
-    ((0, "null\n", ""), {}),
-    ((0, "not json", ""), {}),
+    (http(500, {"message": "context canceled"}), NOTHING),
+    (http(200, None), NOTHING),
 ])
-def test_a_host_s_versions_are_read_with_the_cli_in_one_command(monkeypatch, answer, read):
-    hosts = FakeHosts(lambda host, command, stdin: answer).install(monkeypatch)
-    assert releases.read(TARGET) == read
-    assert hosts.ran() == ["docker version --format '{{json .Server}}'"]
+def test_a_host_s_versions_come_with_its_snapshot_in_one_round_trip(monkeypatch, answer, read):
+    def handle(host: str, command: str, stdin: bytes | None) -> tuple[int, str, str]:
+        assert stdin is not None
+        asked = [line.split()[1] for line in stdin.decode().split("\r\n")
+                 if line.startswith("GET ")]
+        last = answer if asked[-1] == "/version" else http(503, {"message": "not a manager"})
+        return 0, "".join([http(200, {}), *[http(200, []) for _ in asked[1:-1]], last]), ""
+    hosts = FakeHosts(handle).install(monkeypatch)
+    assert snapshot.take(TARGET, tokens=False, versions=True).versions == read
+    assert hosts.ran() == ["docker system dial-stdio"]
+    assert b"GET /version" in (hosts.stdins[0] or b"")
+    assert snapshot.take(TARGET).versions == {}  # a refresh's reads never ask
+    assert b"/version" not in (hosts.stdins[1] or b"")
 
 
 def test_an_empty_pipeline_asks_nothing_and_waits_for_nothing(monkeypatch):

@@ -6,6 +6,7 @@ state, and a lab keeps the engine it was made with."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
@@ -14,7 +15,6 @@ import stat
 import subprocess
 import sys
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -72,7 +72,8 @@ class Apt:
         self.calls: list[list[str]] = []
         self.envs: list[dict[str, str] | None] = []
         self.lock = threading.Lock()
-        self.update_seconds = 0.0
+        self.updating: threading.Event | None = None
+        """Set: `apt-get update` waits for it (the other lab has come to the lock)."""
         self.serves = serves
         self.content = content or {}
         monkeypatch.setenv("SWARMLAB_CACHE", str(tmp_path / "cache"))
@@ -84,8 +85,8 @@ class Apt:
         with self.lock:
             self.calls.append(list(argv))
             self.envs.append(env)
-        if "update" in argv:
-            time.sleep(self.update_seconds)
+        if "update" in argv and self.updating is not None:
+            assert self.updating.wait(10)
         if "download" in argv:
             if not self.serves:
                 return subprocess.CompletedProcess(argv, 100, "", "E: Version '28.5.2+dfsg4-5' "
@@ -165,7 +166,22 @@ def test_binaries_another_user_could_change_are_refused(monkeypatch, tmp_path, w
 
 def test_two_labs_fetching_one_engine_at_once_share_one_download(monkeypatch, tmp_path):
     apt = Apt(monkeypatch, tmp_path)
-    apt.update_seconds = 0.2
+    apt.updating = threading.Event()
+    locked = engines._locked
+    arrived = threading.Semaphore(0)
+
+    @contextlib.contextmanager
+    def counted(directory):
+        arrived.release()
+        with locked(directory):
+            yield
+    monkeypatch.setattr(engines, "_locked", counted)
+
+    def second_lab_at_the_lock():
+        for _ in range(2):
+            assert arrived.acquire(timeout=10)
+        apt.updating.set()  # the first lab downloads only once the second waits on the lock
+    threading.Thread(target=second_lab_at_the_lock).start()
     with ThreadPoolExecutor(2) as pool:
         roots = list(pool.map(lambda _: engines.fetch("28"), range(2)))
     assert roots[0] == roots[1] and engines.is_cached(PIN)

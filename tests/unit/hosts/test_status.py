@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from hosts import status
+from hosts import backends, status
 from hosts.paths import LabPaths
 
 vm_status = importlib.import_module("hosts.vm.status")  # hosts.vm exports its function `status`
@@ -37,7 +37,8 @@ def test_a_one_box_host_shows_its_daemons_and_what_it_runs():
 def test_a_vm_shows_qemu_its_guest_and_what_it_runs():
     text = status.render([{"name": "manager", "address": "192.168.1.10", "role": "manager",
                            "backend": "vm", "up": True, "qemu_pid": 7, "guest": "running",
-                           "ssh_port": 2222, "swarm": "active", "versions": RUNS}])
+                           "ssh_port": 2222, "swarm": "active", "versions": RUNS}],
+                         backends.BACKENDS["vm"].daemons)
     assert re.split(r"  +", text.splitlines()[0])[3:7] == ["QEMU", "GUEST", "SSH PORT", "SWARM"]
     assert text.splitlines()[2].split() == ["manager", "192.168.1.10", "manager", "7", "running",
                                             "2222", "active", "28.5.2+dfsg4", "2.1.9+ds1", "1.1.5",

@@ -22,8 +22,7 @@ _RAW = json.loads((DATA / "sample-snapshots.json").read_text())
 def reads(raw: dict[str, Any]) -> list[HostRead]:
     """A host whose "snapshot" a test set to None did not answer (its "error" says why)."""
     return [HostRead(h["name"], h["address"], h["role"],
-                     Snapshot(**h["snapshot"]) if h["snapshot"] is not None else None, h.get("error"),
-                     h.get("versions"))
+                     Snapshot(**h["snapshot"]) if h["snapshot"] is not None else None, h.get("error"))
             for h in raw["hosts"]]
 
 

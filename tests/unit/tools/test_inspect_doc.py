@@ -52,8 +52,8 @@ VERSIONS = {"containerd": "1.6.20~ds1", "engine": "20.10.24+dfsg1", "kernel": "6
 
 
 def test_a_version_a_host_does_not_report_is_null(raw: dict[str, Any], inspect_of: Inspect) -> None:
-    raw["hosts"][0]["versions"]["runc"] = ""
-    raw["hosts"][1]["versions"] = {}
+    raw["hosts"][0]["snapshot"]["versions"]["runc"] = ""
+    raw["hosts"][1]["snapshot"]["versions"] = {}
     hosts = inspect_of(raw)["hosts"]
     assert hosts[0]["versions"] == {**VERSIONS, "runc": None}
     assert hosts[1]["versions"] == dict.fromkeys(VERSIONS)

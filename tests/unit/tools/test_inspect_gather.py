@@ -42,6 +42,12 @@ class FakeEngine:
             key = path.split("?")[0].strip("/")
             if key == "info":
                 answers.append(Response(OK, json.dumps({"Swarm": snap["info"]}).encode()))
+            elif key == "version":
+                runs = snap["versions"]
+                answers.append(Response(OK, json.dumps({
+                    "Version": runs["engine"], "KernelVersion": runs["kernel"],
+                    "Components": [{"Name": "containerd", "Version": runs["containerd"]},
+                                   {"Name": "runc", "Version": runs["runc"]}]}).encode()))
             elif key in ("networks", "containers/json"):
                 answers.append(Response(OK, json.dumps(snap[key.split("/")[0]]).encode()))
             elif manager:
@@ -59,8 +65,6 @@ def lab(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, raw: dict[str, Any]) ->
     monkeypatch.setattr(spec, "lab_spec", lambda name: fake_spec)
     monkeypatch.setattr(spec, "targets", lambda s: {
         h.name: Target(h.name, h.address, "root", "/k", "/kh") for h in s.hosts})
-    versions = {h["name"]: h.get("versions") for h in raw["hosts"]}
-    monkeypatch.setattr("modules.docker.releases.read", lambda target: versions[target.name])
     monkeypatch.setenv("SWARMLAB_LAB", "swarmlab")
     monkeypatch.setenv("SWARMLAB_LAB_DIR", str(tmp_path))
     (tmp_path / "lab.env").write_text("LAB_STACK=local\nLAB_BACKEND=onebox\n")
@@ -76,6 +80,7 @@ def test_gather_reads_each_host_once_and_gives_the_saved_document(
     for _, requests in engine.calls:
         assert "GET /swarm" not in requests
         assert requests[:3] == ["GET /info", "GET /networks", "GET /containers/json?all=1"]
+        assert requests[-1] == "GET /version"  # what it runs, in the same round trip
 
 
 def test_gather_reads_the_hosts_in_parallel(monkeypatch: pytest.MonkeyPatch, lab: Path,
