@@ -1,7 +1,9 @@
 #!/bin/sh
 # swarmlab host provisioning: one script for the QEMU image build and for Vagrant.
 #
-#   provision.sh list-packages  the Debian packages a lab host needs, one per line
+#   provision.sh list-packages [SUITE]
+#                               the Debian packages a lab host of SUITE (default:
+#                               the running system's) needs, one per line
 #   provision.sh packages       once per machine: install what is missing, configure
 #                               docker, sshd, kernel modules and the boot unit
 #                               (the image build runs it in the debootstrap chroot,
@@ -46,13 +48,20 @@ put() {
 # True on a booted machine; false in the image build's chroot (nothing runs there).
 running_system() { [ -d /run/systemd/system ]; }
 
+# Since trixie the docker CLI is a package of its own: docker.io no longer pulls it in.
+CLI_PACKAGE_SUITES="trixie forky"
+
+running_suite() { . /etc/os-release && echo "${VERSION_CODENAME:-}"; }
+
 list_packages() {
+  suite="${1:-$(running_suite)}"
   for p in $PACKAGES; do echo "$p"; done
+  case " $CLI_PACKAGE_SUITES " in *" $suite "*) echo docker-cli ;; esac
 }
 
 install_missing() {
   missing=""
-  for p in $PACKAGES; do
+  for p in $(list_packages); do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
   done
   [ -z "$missing" ] && return 0
@@ -234,7 +243,7 @@ boot() {
 }
 
 case "${1:-}" in
-  list-packages) list_packages ;;
+  list-packages) list_packages "${2:-}" ;;
   packages) packages ;;
   image) image ;;
   boot) boot ;;

@@ -53,9 +53,9 @@ class Recipe:
         return f"debian-{self.suite}-{digest.hexdigest()[:16]}"
 
 
-def packages() -> tuple[str, ...]:
-    """The package list, from provision.sh itself (the one place it is written)."""
-    out = run(["sh", str(PROVISION), "list-packages"]).stdout
+def packages(suite: str = SUITE) -> tuple[str, ...]:
+    """The suite's package list, from provision.sh itself (the one place it is written)."""
+    out = run(["sh", str(PROVISION), "list-packages", suite]).stdout
     return tuple(line.strip() for line in out.splitlines() if line.strip())
 
 
@@ -66,7 +66,7 @@ def current(suite: str = SUITE) -> Recipe:
     return Recipe(
         suite=suite,
         arch=ARCH,
-        packages=packages(),
+        packages=packages(suite),
         provision=PROVISION.read_bytes(),
         build_script=BUILD_SCRIPT.read_bytes(),
     )
