@@ -36,13 +36,15 @@ class TestLab:
     workers: int = 1
     engine: str = "system"
     """The one-box hosts' Docker engine (hosts/engines.json): the machine's, 26 or 28."""
+    debian: str = "bookworm"
+    """The VMs' Debian suite (hosts/vm/recipe.py): its kernel and its own Docker."""
 
     @property
     def env(self) -> dict[str, str]:
         # Its own state folder too: `make test` exports the default lab's.
         return {"SWARMLAB_LAB": self.name, "SWARMLAB_SUBNET": self.subnet,
                 "SWARMLAB_LAB_DIR": str(labs.lab_dir(self.name)),
-                "SWARMLAB_ENGINE": self.engine}
+                "SWARMLAB_ENGINE": self.engine, "SWARMLAB_DEBIAN": self.debian}
 
 
 ONEBOX = TestLab("tob", "onebox", "local", "192.168.78.0/24")
@@ -58,8 +60,11 @@ VM_DAMAGE = TestLab("tdv", "vm", "vm", "192.168.1.0/24")
 ENGINES = (TestLab("t26", "onebox", "local", "192.168.81.0/24", engine="26"),
            TestLab("t28", "onebox", "local", "192.168.82.0/24", engine="28"))
 """The one-box lab on Debian's Docker 26.1 and 28.5 (tests/lab, tests/engines)."""
+FORKY = TestLab("tfk", "vm", "vm", "192.168.1.0/24", debian="forky")
+"""VMs from Debian forky: kernel 7, Docker 28 and containerd 2, all the suite's own
+(tests/engines)."""
 ALL = (ONEBOX.name, VM.name, SCALE.name, HOSTS_TOOL, DAMAGE.name, VM_DAMAGE.name,
-       *(e.name for e in ENGINES))
+       *(e.name for e in ENGINES), FORKY.name)
 
 
 def pulumi() -> Pulumi:
@@ -105,7 +110,7 @@ def restart_hosts(test_lab: TestLab) -> None:
     """`hosts up` again: daemons a test stopped start again (nothing else changes)."""
     hosts_ok("up", "--quiet", "--backend", test_lab.backend, "--subnet", test_lab.subnet,
              "--managers", str(test_lab.managers), "--workers", str(test_lab.workers),
-             "--engine", test_lab.engine)
+             "--engine", test_lab.engine, "--debian", test_lab.debian)
 
 
 def teardown() -> None:
