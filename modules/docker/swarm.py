@@ -67,8 +67,28 @@ def update(target: Target, settings: SwarmSettings) -> None:
     docker(target, args)
 
 
+POLL_SECONDS = 0.5
 QUIET_POLLS = 4
 """Polls half a second apart that must find no task container before a leave is done."""
+QUIET_POLLS_AFTER_A_TIMED_OUT_LEAVE = 80
+"""The same, 40 s, after a leave Docker gave up on ("context deadline exceeded"): its agent is
+still cleaning up, and a step of that cleanup that waits on networkdb's bulk sync (which
+gives up after 30 s) can create a task container when it ends. Seen on 20.10: the leave
+returned its error at :30, the node left at :31, the container appeared at :42."""
+LEAVE_TIMED_OUT = ("context deadline exceeded", "code = DeadlineExceeded")
+
+
+def _leave_once(target: Target) -> bool:
+    """`docker swarm leave --force`; whether Docker gave up waiting on its agent. A node in
+    no swarm has nothing to leave."""
+    try:
+        docker(target, ["swarm", "leave", "--force"])
+    except RemoteError as err:
+        if any(marker in str(err) for marker in LEAVE_TIMED_OUT):
+            return True
+        if "not part of a swarm" not in str(err):
+            raise
+    return False
 
 
 def leave(target: Target, timeout: float = 30) -> list[str]:
@@ -80,24 +100,26 @@ def leave(target: Target, timeout: float = 30) -> list[str]:
     for services removed a moment ago, and those its agent still creates after the leave has
     returned (a task it was handed before: "task manager failed to report status to agent").
     So it is done only when the node is out of the swarm and QUIET_POLLS polls in a row
-    found none, bounded by `timeout`. "Already in progress" and "No such container" are
-    what we want."""
-    try:
-        docker(target, ["swarm", "leave", "--force"])
-    except RemoteError as err:
-        if "not part of a swarm" not in str(err):
-            raise
+    found none (QUIET_POLLS_AFTER_A_TIMED_OUT_LEAVE after a leave Docker gave up on), bounded
+    by `timeout` (and the longer quiet wait). "Already in progress" and "No such container"
+    are what we want."""
+    timed_out = _leave_once(target)
+    quiet_needed = QUIET_POLLS_AFTER_A_TIMED_OUT_LEAVE if timed_out else QUIET_POLLS
     task_filter = ["ps", "-aq", "--filter", "label=com.docker.swarm.task.id"]
     orphans: list[str] = []
     removed: list[str] = []
     quiet, state = 0, ""
-    for _ in polls(timeout, first=0.5, longest=0.5):
+    bound = timeout + (quiet_needed - QUIET_POLLS) * POLL_SECONDS
+    for _ in polls(bound, first=POLL_SECONDS, longest=POLL_SECONDS):
         orphans = docker(target, task_filter).split()
         if not orphans:
             state = str(info(target).get("LocalNodeState"))
             quiet = quiet + 1 if state == "inactive" else 0
-            if quiet >= QUIET_POLLS:
+            if quiet >= quiet_needed:
                 return removed
+            if timed_out and state != "inactive":
+                # Docker gave up before the node was out: ask again.
+                _leave_once(target)
             continue
         quiet = 0
         result = run(target, "docker rm --force -- " + " ".join(map(shlex.quote, orphans)),
@@ -109,7 +131,7 @@ def leave(target: Target, timeout: float = 30) -> list[str]:
                               f"cannot be removed: {'; '.join(failures)}")
         removed += [o for o in orphans if o not in removed]
     if orphans:
-        raise RemoteError(f"{target.label}: task containers still there {timeout:g}s after "
+        raise RemoteError(f"{target.label}: task containers still there {bound:g}s after "
                           f"`docker swarm leave`: {' '.join(orphans)}")
-    raise RemoteError(f"{target.label}: still {state or 'in a swarm'} {timeout:g}s after "
+    raise RemoteError(f"{target.label}: still {state or 'in a swarm'} {bound:g}s after "
                       "`docker swarm leave --force`")

@@ -59,3 +59,47 @@ def test_a_node_still_in_the_swarm_is_not_done(monkeypatch):
     FakeHosts(LateAgentHost(appears_at_poll=0, state="active")).install(monkeypatch)
     with pytest.raises(RemoteError, match=r"still active 0\.01s after `docker swarm leave"):
         swarm.leave(TARGET, timeout=0.01)
+
+
+class TimedOutLeaveHost(LateAgentHost):
+    """Docker gives up on the leave ("context deadline exceeded"), the node is out a poll
+    later, and the agent's cleanup creates a task container well after the usual quiet polls
+    (the worker's log: leave error at :30, node left at :31, container at :42)."""
+
+    def __init__(self, appears_at_poll: int) -> None:
+        super().__init__(appears_at_poll, state="active")
+        self.leaves = 0
+
+    def __call__(self, host: str, command: str, stdin: bytes | None) -> tuple[int, str, str]:
+        if command.startswith("docker swarm leave"):
+            self.leaves += 1
+            if self.leaves == 1:
+                return 1, "", "Error response from daemon: context deadline exceeded"
+            self.state = "inactive"
+            return 1, "", "Error response from daemon: This node is not part of a swarm"
+        return super().__call__(host, command, stdin)
+
+
+def test_after_a_leave_docker_gave_up_on_a_late_task_container_is_still_removed(monkeypatch):
+    late = swarm.QUIET_POLLS * 5
+    node = TimedOutLeaveHost(appears_at_poll=late)
+    hosts = FakeHosts(node).install(monkeypatch)
+    assert swarm.leave(TARGET) == ["late"]
+    assert node.containers == []
+    assert node.leaves == 2
+    assert node.polls >= late + swarm.QUIET_POLLS_AFTER_A_TIMED_OUT_LEAVE
+    assert any(c.startswith("docker rm --force -- late") for c in hosts.ran())
+
+
+def test_a_timed_out_leave_waits_the_longer_quiet_time_even_with_nothing_late(monkeypatch):
+    node = TimedOutLeaveHost(appears_at_poll=0)
+    FakeHosts(node).install(monkeypatch)
+    assert swarm.leave(TARGET) == []
+    # One poll finds the node still active (and asks again), then the quiet polls.
+    assert node.polls == 1 + swarm.QUIET_POLLS_AFTER_A_TIMED_OUT_LEAVE
+
+
+def test_the_longer_quiet_time_is_forty_seconds_of_half_second_polls() -> None:
+    # networkdb's bulk sync gives up after 30 s; the straggler came 12 s after the leave.
+    assert swarm.QUIET_POLLS_AFTER_A_TIMED_OUT_LEAVE * swarm.POLL_SECONDS == 40
+    assert swarm.LEAVE_TIMED_OUT == ("context deadline exceeded", "code = DeadlineExceeded")
