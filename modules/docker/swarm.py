@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shlex
+import time
 from dataclasses import dataclass
 from typing import Any
 
 from modules.docker import engine
 from modules.docker.cli import docker
-from modules.ssh import RemoteError, Target, polls, run
+from modules.ssh import RemoteError, Target, TransientError, polls, run
 
 
 def info(target: Target) -> dict[str, Any]:
@@ -70,12 +72,18 @@ def update(target: Target, settings: SwarmSettings) -> None:
 POLL_SECONDS = 0.5
 QUIET_POLLS = 4
 """Polls half a second apart that must find no task container before a leave is done."""
-QUIET_POLLS_AFTER_A_TIMED_OUT_LEAVE = 80
-"""The same, 40 s, after a leave Docker gave up on ("context deadline exceeded"): its agent is
-still cleaning up, and a step of that cleanup that waits on networkdb's bulk sync (which
-gives up after 30 s) can create a task container when it ends. Seen on 20.10: the leave
-returned its error at :30, the node left at :31, the container appeared at :42."""
+SETTLE_AFTER_A_TIMED_OUT_LEAVE = 40.0
+"""After a leave Docker gave up on ("context deadline exceeded"), the seconds that must also
+pass with no task container and the node out. Docker 20.10 stops waiting for its agent
+after 15 s, and the agent's abandoned task operations run on: one blocked on networkdb's
+bulk sync (which gives up after 30 s per peer) creates its task container when that ends.
+Seen here: the leave's error at :30, the node out at :31, the container at :42."""
 LEAVE_TIMED_OUT = ("context deadline exceeded", "code = DeadlineExceeded")
+ASK_AGAIN_EVERY = 5.0
+ASK_AGAIN_AT_MOST = 3
+"""After a timed-out leave the node still says active until it is asked again (Cluster.Leave
+returned before it cleared its node); each ask can block for 15 s, so they are spaced and
+few."""
 
 
 def _leave_once(target: Target) -> bool:
@@ -100,28 +108,36 @@ def leave(target: Target, timeout: float = 30) -> list[str]:
     for services removed a moment ago, and those its agent still creates after the leave has
     returned (a task it was handed before: "task manager failed to report status to agent").
     So it is done only when the node is out of the swarm and QUIET_POLLS polls in a row
-    found none (QUIET_POLLS_AFTER_A_TIMED_OUT_LEAVE after a leave Docker gave up on), bounded
-    by `timeout` (and the longer quiet wait). "Already in progress" and "No such container"
-    are what we want."""
+    found none (and, after a leave Docker gave up on, SETTLE_AFTER_A_TIMED_OUT_LEAVE seconds
+    have passed so), bounded by `timeout` (plus twice that settling time). "Already in
+    progress" and "No such container" are what we want."""
+    started = time.monotonic()
     timed_out = _leave_once(target)
-    quiet_needed = QUIET_POLLS_AFTER_A_TIMED_OUT_LEAVE if timed_out else QUIET_POLLS
+    settle = SETTLE_AFTER_A_TIMED_OUT_LEAVE if timed_out else 0.0
+    bound = timeout + 2 * settle
     task_filter = ["ps", "-aq", "--filter", "label=com.docker.swarm.task.id"]
     orphans: list[str] = []
     removed: list[str] = []
-    quiet, state = 0, ""
-    bound = timeout + (quiet_needed - QUIET_POLLS) * POLL_SECONDS
+    quiet, quiet_since, state = 0, started, ""
+    asked, last_asked = 0, started
     for _ in polls(bound, first=POLL_SECONDS, longest=POLL_SECONDS):
         orphans = docker(target, task_filter).split()
         if not orphans:
             state = str(info(target).get("LocalNodeState"))
-            quiet = quiet + 1 if state == "inactive" else 0
-            if quiet >= quiet_needed:
-                return removed
-            if timed_out and state != "inactive":
-                # Docker gave up before the node was out: ask again.
-                _leave_once(target)
+            if state == "inactive":
+                quiet += 1
+                if quiet >= QUIET_POLLS and time.monotonic() - quiet_since >= settle:
+                    return removed
+                continue
+            quiet, quiet_since = 0, time.monotonic()
+            if timed_out and asked < ASK_AGAIN_AT_MOST and \
+                    time.monotonic() - last_asked >= ASK_AGAIN_EVERY:
+                asked += 1
+                with contextlib.suppress(TransientError):
+                    _leave_once(target)
+                last_asked = quiet_since = time.monotonic()
             continue
-        quiet = 0
+        quiet, quiet_since = 0, time.monotonic()
         result = run(target, "docker rm --force -- " + " ".join(map(shlex.quote, orphans)),
                      check=False)
         failures = [line for line in result.stderr.strip().splitlines()
