@@ -31,6 +31,11 @@ from modules.ssh.target import Target
 # connection. A parallel refresh on a manager opens that many, so commands to one host wait
 # for a free session instead, a few below the default limit.
 SESSIONS_PER_HOST = 8
+# Even so sshd refuses one now and then under load: it frees a closed channel's session only
+# when it collects dead channels, after it has read what else came in the same batch (the
+# next command's channel). A refused channel ran nothing, so it is asked for again.
+CHANNEL_OPEN_ATTEMPTS = 5
+CHANNEL_OPEN_PAUSE = 0.1
 
 
 @dataclass(frozen=True)
@@ -188,7 +193,7 @@ def _session(target: Target, command: str, stdin: str | bytes | None, deadline: 
     try:
         transport = _client(target).get_transport()
         assert transport is not None
-        channel = transport.open_session(timeout=target.connect_timeout)
+        channel = _open_channel(transport, target, deadline)
         try:
             channel.exec_command(bounded(command, limit))
             if stdin is not None:
@@ -209,6 +214,21 @@ def _session(target: Target, command: str, stdin: str | bytes | None, deadline: 
             forget(target)
         raise TransientError(f"{target.label}: SSH session failed: "
                              f"{str(err) or type(err).__name__}") from None
+
+
+def _open_channel(transport: paramiko.Transport, target: Target, deadline: float
+                  ) -> paramiko.Channel:
+    """A new channel on the live connection, asked for again (a few times, each pause
+    longer) while sshd refuses it and the deadline allows."""
+    for attempt in range(1, CHANNEL_OPEN_ATTEMPTS + 1):
+        try:
+            return transport.open_session(timeout=target.connect_timeout)
+        except paramiko.ChannelException:
+            pause = CHANNEL_OPEN_PAUSE * 2 ** (attempt - 1)
+            if attempt == CHANNEL_OPEN_ATTEMPTS or time.monotonic() + pause >= deadline:
+                raise
+            time.sleep(pause)
+    raise AssertionError("unreachable")
 
 
 def _drain(channel: paramiko.Channel, deadline: float) -> tuple[bytes | None, str]:

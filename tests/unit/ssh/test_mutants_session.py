@@ -402,7 +402,7 @@ def host(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(ssh_session, "_client",
                         lambda target: Client(state["transport"]))
     monkeypatch.setattr(ssh_session, "forget", lambda target: state["forgotten"].append(target.name))
-    monkeypatch.setattr(ssh_session, "time", SimpleNamespace(monotonic=lambda: 100.0))
+    monkeypatch.setattr(ssh_session, "time", SimpleNamespace(monotonic=lambda: 100.0, sleep=lambda _: None))
     return state
 
 

@@ -14,6 +14,7 @@ import pytest
 
 from modules.ssh import RemoteError, TransientError, redact, run
 from modules.ssh import session as ssh_session
+from tests.support.clock import FakeClock
 from tests.support.fakes import TARGET, FakeHosts
 
 
@@ -90,12 +91,68 @@ def test_a_refused_channel_is_transient_and_keeps_the_shared_connection(monkeypa
         def get_transport(self):
             return RefusingTransport()
 
-    forgotten = []
+    forgotten: list = []
+    paused: list[float] = []
     monkeypatch.setattr(ssh_session, "_client", lambda target: Client())
     monkeypatch.setattr(ssh_session, "forget", forgotten.append)
+    monkeypatch.setattr(ssh_session.time, "sleep", paused.append)
     with pytest.raises(TransientError, match=r"worker .* SSH session failed: .*Connect failed"):
         run(TARGET, "docker info")
     assert forgotten == []
+    # Asked for again, each pause longer, before it gives up.
+    assert paused == [0.1, 0.2, 0.4, 0.8]
+
+
+class StopChannel:
+    """A channel that records the command it was given, then fails (the test ends there)."""
+
+    def __init__(self, ran: list[str]) -> None:
+        self.ran = ran
+
+    def exec_command(self, command: str) -> None:
+        self.ran.append(command)
+        raise paramiko.SSHException("stop here")
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_channel_sshd_refused_is_asked_for_again_and_the_command_runs_once(monkeypatch):
+    ran: list[str] = []
+    refusals = [paramiko.ChannelException(2, "Connect failed")] * 2
+
+    class Transport(RefusingTransport):
+        def open_session(self, timeout=None):
+            if refusals:
+                raise refusals.pop()
+            return StopChannel(ran)
+
+    class Client:
+        def get_transport(self):
+            return Transport()
+
+    paused: list[float] = []
+    monkeypatch.setattr(ssh_session, "_client", lambda target: Client())
+    monkeypatch.setattr(ssh_session.time, "sleep", paused.append)
+    with pytest.raises(TransientError, match="stop here"):
+        run(TARGET, "docker info")
+    assert paused == [0.1, 0.2]
+    assert len(ran) == 1 and "docker info" in ran[0]
+
+
+def test_no_channel_is_asked_for_past_the_commands_deadline(monkeypatch):
+    class Client:
+        def get_transport(self):
+            return RefusingTransport()
+
+    monkeypatch.setattr(ssh_session, "_client", lambda target: Client())
+    clock = FakeClock()
+    monkeypatch.setattr(ssh_session, "time", SimpleNamespace(
+        time=lambda: 0.0, monotonic=clock.monotonic, sleep=clock.sleep))
+    with pytest.raises(TransientError, match="Connect failed"):
+        run(TARGET, "docker info", timeout=0.25)
+    # 0.1 s fits before the deadline; the next pause (0.2 s) would end past it.
+    assert clock.slept == [0.1]
 
 
 class TricklingChannel:
