@@ -31,9 +31,10 @@ from modules.ssh.target import Target
 # connection. A parallel refresh on a manager opens that many, so commands to one host wait
 # for a free session instead, a few below the default limit.
 SESSIONS_PER_HOST = 8
-# Even so sshd refuses one now and then under load: it frees a closed channel's session only
-# when it collects dead channels, after it has read what else came in the same batch (the
-# next command's channel). A refused channel ran nothing, so it is asked for again.
+# Even so sshd refuses one now and then under load ("no more sessions"): it frees a closed
+# channel's session only when it collects dead channels, after it has handled what else came
+# in the same read (the next command's channel), and only once the command's process is
+# reaped. A refused channel ran nothing, so it is asked for again.
 CHANNEL_OPEN_ATTEMPTS = 5
 CHANNEL_OPEN_PAUSE = 0.1
 
@@ -223,7 +224,11 @@ def _open_channel(transport: paramiko.Transport, target: Target, deadline: float
     for attempt in range(1, CHANNEL_OPEN_ATTEMPTS + 1):
         try:
             return transport.open_session(timeout=target.connect_timeout)
-        except paramiko.ChannelException:
+        except paramiko.SSHException:
+            # A refusal is a ChannelException, or a bare "Unable to open channel." when
+            # another refusal came at the same moment (paramiko keeps one per connection).
+            if not transport.is_active():
+                raise
             pause = CHANNEL_OPEN_PAUSE * 2 ** (attempt - 1)
             if attempt == CHANNEL_OPEN_ATTEMPTS or time.monotonic() + pause >= deadline:
                 raise

@@ -76,6 +76,14 @@ def test_commands_to_one_host_share_at_most_sessions_per_host_channels(monkeypat
     assert seen == most[0] == ssh_session.SESSIONS_PER_HOST < 10  # below sshd's MaxSessions
 
 
+def _fake_time(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    """The session module's clock, moved only by its pauses (no real sleep, no global patch)."""
+    clock = FakeClock()
+    monkeypatch.setattr(ssh_session, "time", SimpleNamespace(
+        time=lambda: 0.0, monotonic=clock.monotonic, sleep=clock.sleep))
+    return clock
+
+
 class RefusingTransport:
     """A live connection whose sshd refuses one more channel (MaxSessions reached)."""
 
@@ -92,15 +100,14 @@ def test_a_refused_channel_is_transient_and_keeps_the_shared_connection(monkeypa
             return RefusingTransport()
 
     forgotten: list = []
-    paused: list[float] = []
     monkeypatch.setattr(ssh_session, "_client", lambda target: Client())
     monkeypatch.setattr(ssh_session, "forget", forgotten.append)
-    monkeypatch.setattr(ssh_session.time, "sleep", paused.append)
+    clock = _fake_time(monkeypatch)
     with pytest.raises(TransientError, match=r"worker .* SSH session failed: .*Connect failed"):
         run(TARGET, "docker info")
     assert forgotten == []
     # Asked for again, each pause longer, before it gives up.
-    assert paused == [0.1, 0.2, 0.4, 0.8]
+    assert clock.slept == [0.1, 0.2, 0.4, 0.8]
 
 
 class StopChannel:
@@ -131,13 +138,55 @@ def test_a_channel_sshd_refused_is_asked_for_again_and_the_command_runs_once(mon
         def get_transport(self):
             return Transport()
 
-    paused: list[float] = []
     monkeypatch.setattr(ssh_session, "_client", lambda target: Client())
-    monkeypatch.setattr(ssh_session.time, "sleep", paused.append)
+    clock = _fake_time(monkeypatch)
     with pytest.raises(TransientError, match="stop here"):
         run(TARGET, "docker info")
-    assert paused == [0.1, 0.2]
+    assert clock.slept == [0.1, 0.2]
     assert len(ran) == 1 and "docker info" in ran[0]
+
+
+def test_a_refusal_paramiko_reported_to_another_thread_is_asked_for_again(monkeypatch):
+    ran: list[str] = []
+    refusals = [paramiko.SSHException("Unable to open channel.")]
+
+    class Transport(RefusingTransport):
+        def open_session(self, timeout=None):
+            if refusals:
+                raise refusals.pop()
+            return StopChannel(ran)
+
+    class Client:
+        def get_transport(self):
+            return Transport()
+
+    monkeypatch.setattr(ssh_session, "_client", lambda target: Client())
+    clock = _fake_time(monkeypatch)
+    with pytest.raises(TransientError, match="stop here"):
+        run(TARGET, "docker info")
+    assert clock.slept == [0.1] and len(ran) == 1
+
+
+def test_a_dead_connection_is_not_asked_for_a_channel_again(monkeypatch):
+    class Dead(RefusingTransport):
+        opened = 0
+
+        def is_active(self) -> bool:
+            return False
+
+        def open_session(self, timeout=None):
+            Dead.opened += 1
+            raise paramiko.SSHException("SSH session not active")
+
+    class Client:
+        def get_transport(self):
+            return Dead()
+
+    monkeypatch.setattr(ssh_session, "_client", lambda target: Client())
+    monkeypatch.setattr(ssh_session, "forget", lambda target: None)
+    with pytest.raises(TransientError, match="not active"):
+        run(TARGET, "docker info")
+    assert Dead.opened == 1
 
 
 def test_no_channel_is_asked_for_past_the_commands_deadline(monkeypatch):
@@ -146,9 +195,7 @@ def test_no_channel_is_asked_for_past_the_commands_deadline(monkeypatch):
             return RefusingTransport()
 
     monkeypatch.setattr(ssh_session, "_client", lambda target: Client())
-    clock = FakeClock()
-    monkeypatch.setattr(ssh_session, "time", SimpleNamespace(
-        time=lambda: 0.0, monotonic=clock.monotonic, sleep=clock.sleep))
+    clock = _fake_time(monkeypatch)
     with pytest.raises(TransientError, match="Connect failed"):
         run(TARGET, "docker info", timeout=0.25)
     # 0.1 s fits before the deadline; the next pause (0.2 s) would end past it.
