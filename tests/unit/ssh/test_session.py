@@ -124,14 +124,17 @@ class StopChannel:
         pass
 
 
-def test_a_channel_sshd_refused_is_asked_for_again_and_the_command_runs_once(monkeypatch):
+def _refusing_then_open(monkeypatch: pytest.MonkeyPatch, refusals: list[Exception]
+                        ) -> list[str]:
+    """A live connection whose sshd refuses channels with `refusals` first, then opens one
+    (a StopChannel); the commands that reached a channel."""
     ran: list[str] = []
-    refusals = [paramiko.ChannelException(2, "Connect failed")] * 2
+    left = list(refusals)
 
     class Transport(RefusingTransport):
         def open_session(self, timeout=None):
-            if refusals:
-                raise refusals.pop()
+            if left:
+                raise left.pop(0)
             return StopChannel(ran)
 
     class Client:
@@ -139,6 +142,11 @@ def test_a_channel_sshd_refused_is_asked_for_again_and_the_command_runs_once(mon
             return Transport()
 
     monkeypatch.setattr(ssh_session, "_client", lambda target: Client())
+    return ran
+
+
+def test_a_channel_sshd_refused_is_asked_for_again_and_the_command_runs_once(monkeypatch):
+    ran = _refusing_then_open(monkeypatch, [paramiko.ChannelException(2, "Connect failed")] * 2)
     clock = _fake_time(monkeypatch)
     with pytest.raises(TransientError, match="stop here"):
         run(TARGET, "docker info")
@@ -147,20 +155,7 @@ def test_a_channel_sshd_refused_is_asked_for_again_and_the_command_runs_once(mon
 
 
 def test_a_refusal_paramiko_reported_to_another_thread_is_asked_for_again(monkeypatch):
-    ran: list[str] = []
-    refusals = [paramiko.SSHException("Unable to open channel.")]
-
-    class Transport(RefusingTransport):
-        def open_session(self, timeout=None):
-            if refusals:
-                raise refusals.pop()
-            return StopChannel(ran)
-
-    class Client:
-        def get_transport(self):
-            return Transport()
-
-    monkeypatch.setattr(ssh_session, "_client", lambda target: Client())
+    ran = _refusing_then_open(monkeypatch, [paramiko.SSHException("Unable to open channel.")])
     clock = _fake_time(monkeypatch)
     with pytest.raises(TransientError, match="stop here"):
         run(TARGET, "docker info")
