@@ -14,6 +14,8 @@ from hosts import up as onebox_up
 from hosts.paths import LabPaths, private_dir
 from hosts.report import Reporter
 from hosts.topology import Host, LabNet
+from hosts.vm import access
+from hosts.vm.paths import VmLabPaths
 from hosts.vm.recipe import SUITES
 
 
@@ -84,8 +86,12 @@ class Vm:
         private_dir(lab.root)
         inventory.write_net(lab, net, "vm", debian=chosen)
         records = vm.up(lab.root, hosts, report, chosen)
-        built = image.build()
-        vm.load_image(lab.root, built.archive, image.IMAGE, built.image_id, report)
+        if access.recorded(VmLabPaths(lab.root)).owners:
+            # Their owners load the lab image (README: "Your own SSH hosts").
+            report.say(f"lab image not loaded: load {image.IMAGE} as the README says")
+        else:
+            built = image.build()
+            vm.load_image(lab.root, built.archive, image.IMAGE, built.image_id, report)
         inventory.write_host_list(lab, hosts, {r["name"]: r["ssh"] for r in records})
 
     def down(self, lab: LabPaths, net: LabNet, report: Reporter, recorded: bool) -> None:

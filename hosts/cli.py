@@ -1,4 +1,4 @@
-"""`python -m hosts up|down|status|doctor|guard`."""
+"""`python -m hosts up|down|status|doctor|image|guard`."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 import os
 import sys
 import time
+from pathlib import Path
 
 from pyroute2 import IPRoute
 
@@ -15,6 +16,7 @@ from hosts import (
     doctor,
     engines,
     guard,
+    image,
     inventory,
     neighbours,
     network,
@@ -55,6 +57,9 @@ def _parser() -> argparse.ArgumentParser:
     p_doctor = sub.add_parser("doctor", help="kernel features and ports each host needs")
     p_doctor.add_argument("--json", action="store_true", help="machine-readable output")
     p_doctor.add_argument("hosts", nargs="*", help="hosts to check (default: all)")
+    p_image = sub.add_parser("image", help="write the lab image as a `docker save` archive, "
+                             "for hosts you run yourself: ssh HOST docker load < FILE")
+    p_image.add_argument("file", help="where to write it (an existing file is replaced)")
     p_guard = sub.add_parser("guard", help="the guard routes: show them, or remove them "
                              "(refused while any lab is up)")
     p_guard.add_argument("--remove", action="store_true")
@@ -154,6 +159,18 @@ def cmd_doctor(args: argparse.Namespace, lab: LabPaths) -> int:
     return 0 if len(results) > 1 and all(r["ok"] for r in results) else 1
 
 
+def cmd_image(args: argparse.Namespace, lab: LabPaths) -> int:
+    """The archive the hosts tool loads on its own hosts, for hosts it did not make."""
+    target = Path(args.file)
+    if target.is_dir() or not target.parent.is_dir():
+        raise StepError("image", f"{args.file}: not a file in an existing directory")
+    built = image.build()
+    target.write_bytes(built.archive)
+    print(f"{PREFIX} {image.IMAGE} ({built.image_id}) written to {args.file}; on each host: "
+          f"docker load < {target.name}")
+    return 0
+
+
 def cmd_guard(args: argparse.Namespace, lab: LabPaths) -> int:
     with IPRoute() as ipr:
         if not args.remove:
@@ -169,7 +186,7 @@ def cmd_guard(args: argparse.Namespace, lab: LabPaths) -> int:
 
 
 COMMANDS = {"up": cmd_up, "down": cmd_down, "status": cmd_status, "doctor": cmd_doctor,
-            "guard": cmd_guard}
+            "image": cmd_image, "guard": cmd_guard}
 
 
 def main(argv: list[str] | None = None) -> int:

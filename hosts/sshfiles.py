@@ -34,6 +34,7 @@ class Reach:
     host: Host
     hostname: str
     port: int = 22
+    user: str = "root"
 
 
 def ssh_config(lab: LabPaths, header: str, reaches: Sequence[Reach], connect_timeout: int) -> str:
@@ -44,7 +45,7 @@ def ssh_config(lab: LabPaths, header: str, reaches: Sequence[Reach], connect_tim
             f"Host {r.host.name} {r.host.address}",
             f"    HostName {r.hostname}",
             f"    Port {r.port}",
-            "    User root",
+            f"    User {r.user}",
             f"    IdentityFile {lab.key}",
             "    IdentitiesOnly yes",
             f"    UserKnownHostsFile {lab.known_hosts}",

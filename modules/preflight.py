@@ -1,7 +1,8 @@
 """Read-only checks of every host before anything changes on it.
 
-Each host answers SSH with its verified key, its dockerd answers, and the macvlan parent
-interface exists; with several managers, raft has quorum. Every problem found, on every
+Each host answers SSH with its verified key, its dockerd answers, the macvlan parent
+interface exists and the images the lab runs there are on it (pulled, as the swarm would,
+when they are not); with several managers, raft has quorum. Every problem found, on every
 host, is reported at once, so a broken host gives one clear error instead of a half-built
 lab. The Preflight resource runs them in every `pulumi up` (modules.providers.preflight);
 the program runs them itself in a preview, which creates nothing.
@@ -10,7 +11,7 @@ the program runs them itself in a preview, which creates nothing.
 from __future__ import annotations
 
 import shlex
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from modules.docker import releases
@@ -20,19 +21,43 @@ from modules.ssh import RemoteError, Target, run
 LOST_QUORUM = ("does not have a leader", "context deadline exceeded")
 
 
-def check_host(target: Target, parent: str) -> list[str]:
+def _image_script(index: int, image: str) -> str:
+    """`image<index>=0` when the image is on the host or a pull brings it; else the exit code
+    and pull's last line (a host without a registry answers at once)."""
+    quoted = shlex.quote(image)
+    return (f"if docker image inspect --format . -- {quoted} >/dev/null 2>&1; then "
+            f"echo image{index}=0; else out=$(docker pull -q -- {quoted} 2>&1); "
+            f"rc=$?; echo \"image{index}=$rc $(printf %s \"$out\" | tail -n 1 | tr -cd "
+            f"'[:print:]' | cut -c1-160)\"; fi")
+
+
+def _missing_images(target: Target, images: Sequence[str], status: dict[str, str]) -> list[str]:
+    problems = []
+    for index, image in enumerate(images):
+        code, _, said = status.get(f"image{index}", "1 no answer").partition(" ")
+        if code != "0":
+            problems.append(f"{target.label}: image {image!r} is not on this host and `docker "
+                            f"pull` did not bring it ({said.strip() or f'exit {code}'}); load it "
+                            "there (`docker load`, README: Your own SSH hosts), or name an image "
+                            "the hosts have (swarmlab:image, swarmlab:services)")
+    return problems
+
+
+def check_host(target: Target, parent: str, images: Sequence[str] = ()) -> list[str]:
     """The problems found on one host (empty when it is ready)."""
-    # One round trip: docker's answer, then whether the parent link exists.
+    # One round trip: docker's answer, whether the parent link exists, then the images.
     script = (f"docker info --format '{{{{.ServerVersion}}}}' 2>&1; echo \"docker=$?\"; "
               f"ip -o link show {shlex.quote(parent)} >/dev/null 2>&1; echo \"parent=$?\"")
+    script += "".join(f"; {_image_script(i, image)}" for i, image in enumerate(images))
     try:
         result = run(target, script, check=False)
     except RemoteError as err:
         return [str(err)]
     lines = result.stdout.strip().splitlines()
-    status = dict(line.split("=", 1) for line in lines if line.startswith(("docker=", "parent=")))
+    answers = ("docker=", "parent=", "image")
+    status = dict(line.split("=", 1) for line in lines if line.startswith(answers) and "=" in line)
     problems = []
-    detail = " ".join(line for line in lines if not line.startswith(("docker=", "parent="))).strip()
+    detail = " ".join(line for line in lines if not line.startswith(answers)).strip()
     if status.get("docker") != "0":
         problems.append(f"{target.label}: dockerd does not answer ({detail}); start it "
                         "(one-box hosts: `python -m hosts up`) and run `pulumi up` again")
@@ -44,6 +69,8 @@ def check_host(target: Target, parent: str) -> list[str]:
         problems.append(f"{target.label}: swarmlab:macvlan.parent {parent!r} is not an interface "
                         f"on this host; set swarmlab:macvlan.parent to one that is (see "
                         f"`ip -o link` on {target.name})")
+    if status.get("docker") == "0":
+        problems += _missing_images(target, images, status)
     return problems
 
 
@@ -59,10 +86,14 @@ def lost_quorum(leader: Target, managers: int, answering: int) -> bool:
     return any(marker in result.stdout for marker in LOST_QUORUM)
 
 
-def check_hosts(hosts: Sequence[tuple[Target, str]], parent: str) -> list[str]:
-    """Every problem on these (target, role) hosts; the first manager leads."""
+def check_hosts(hosts: Sequence[tuple[Target, str]], parent: str,
+                images: Mapping[str, Sequence[str]] | None = None) -> list[str]:
+    """Every problem on these (target, role) hosts, each with the images it must have; the
+    first manager leads."""
+    wanted = images or {}
     with ThreadPoolExecutor(max_workers=max(1, len(hosts))) as pool:
-        found = list(pool.map(lambda h: check_host(h[0], parent), hosts))
+        found = list(pool.map(lambda h: check_host(h[0], parent, wanted.get(h[0].name, ())),
+                              hosts))
     problems = [problem for host_problems in found for problem in host_problems]
     managers = [(target, problems_there) for (target, role), problems_there in
                 zip(hosts, found, strict=True) if role == "manager"]
@@ -77,6 +108,12 @@ def check_hosts(hosts: Sequence[tuple[Target, str]], parent: str) -> list[str]:
     return problems
 
 
+def images_by_host(spec: LabSpec) -> dict[str, list[str]]:
+    """What each host runs: the lab image (probes, demos) and its pinned services' images."""
+    return {h.name: sorted({spec.image, *(s.image for s in spec.services if s.node == h.name)})
+            for h in spec.hosts}
+
+
 def check_all(spec: LabSpec) -> list[str]:
     return check_hosts([(Target.for_host(spec, h), h.role) for h in spec.hosts],
-                       spec.macvlan.parent)
+                       spec.macvlan.parent, images_by_host(spec))

@@ -34,7 +34,8 @@ class Lab:
 def build(spec: LabSpec) -> Lab:
     """Declare every resource of the lab."""
     gate = Preflight("preflight", {h.name: Target.for_host(spec, h) for h in spec.hosts},
-                     {h.name: h.role for h in spec.hosts}, spec.macvlan.parent)
+                     {h.name: h.role for h in spec.hosts}, spec.macvlan.parent,
+                     preflight.images_by_host(spec))
     swarm = Swarm("swarm", SwarmArgs(spec, gate))
     networks = SwarmNetworks("net", SwarmNetworksArgs(spec, swarm.init, gate))
     services = SwarmServices("svc", SwarmServicesArgs(spec, networks.by_name, swarm.membership))

@@ -134,6 +134,11 @@ class VmLabPaths:
         return VmPaths(self.vms_dir / name)
 
     @property
+    def access_file(self) -> Path:
+        """How the tool logs in to these VMs (hosts/vm/access.py)."""
+        return self.vms_dir / "access.json"
+
+    @property
     def lan(self) -> LanPaths:
         return LanPaths(self.vms_dir / "lan")
 

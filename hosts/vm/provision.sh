@@ -12,7 +12,8 @@
 #                               per-machine identity (ssh host keys, machine-id)
 #   provision.sh boot           every boot (systemd unit swarmlab-boot.service, or
 #                               Vagrant's run: "always"): hostname, lab address,
-#                               keys, promiscuous eth1
+#                               keys, promiscuous eth1; optionally a login user
+#                               and an sshd port (a host as its owner runs it)
 #
 # `boot` reads each item from the environment first (SWARMLAB_HOSTNAME,
 # SWARMLAB_ETH1_ADDRESS, SWARMLAB_AUTHORIZED_KEYS, ...: how Vagrant passes them),
@@ -186,16 +187,50 @@ set_hostname() {
   printf '127.0.0.1 localhost\n127.0.1.1 %s\n' "$name" > /etc/hosts
 }
 
+# authorize USER KEYS: each key in USER's authorized_keys (once).
+authorize() {
+  home=$(getent passwd "$1" | cut -d: -f6)
+  group=$(id -gn "$1")
+  install -d -m 0700 -o "$1" -g "$group" "$home/.ssh"
+  touch "$home/.ssh/authorized_keys"
+  chmod 0600 "$home/.ssh/authorized_keys"
+  chown "$1:$group" "$home/.ssh/authorized_keys"
+  echo "$2" | while IFS= read -r key; do
+    [ -n "$key" ] || continue
+    grep -qxF "$key" "$home/.ssh/authorized_keys" || echo "$key" >> "$home/.ssh/authorized_keys"
+  done
+}
+
+# A host the way its owner runs it (the hosts stack's test): the lab key opens a
+# user in the docker group, with no sudo, and root is not reachable over SSH.
+set_login_user() {
+  user=$(item login_user)
+  if [ -z "$user" ]; then
+    rm -f /etc/ssh/sshd_config.d/swarmlab-login.conf
+    return 0
+  fi
+  case "$user" in
+    root|[!a-z_]*|*[!a-z0-9_-]*) log "login_user '$user' is not a user name this lab makes"; exit 2 ;;
+  esac
+  id -u "$user" >/dev/null 2>&1 || useradd --create-home --shell /bin/sh --groups docker "$user"
+  printf 'PermitRootLogin no\n' | put /etc/ssh/sshd_config.d/swarmlab-login.conf
+}
+
+# The port sshd listens on (22 when the item is absent).
+set_ssh_port() {
+  port=$(item ssh_port)
+  case "$port" in
+    "") rm -f /etc/ssh/sshd_config.d/swarmlab-port.conf ;;
+    *[!0-9]*) log "ssh_port '$port' is not a port number"; exit 2 ;;
+    *) printf 'Port %s\n' "$port" | put /etc/ssh/sshd_config.d/swarmlab-port.conf ;;
+  esac
+}
+
 set_keys() {
   keys=$(item authorized_keys)
   if [ -n "$keys" ]; then
-    install -d -m 0700 /root/.ssh
-    touch /root/.ssh/authorized_keys
-    chmod 0600 /root/.ssh/authorized_keys
-    echo "$keys" | while IFS= read -r key; do
-      [ -n "$key" ] || continue
-      grep -qxF "$key" /root/.ssh/authorized_keys || echo "$key" >> /root/.ssh/authorized_keys
-    done
+    login=$(item login_user)
+    authorize "${login:-root}" "$keys"
   fi
   hostkey=$(item host_key)
   if [ -n "$hostkey" ]; then
@@ -238,6 +273,8 @@ boot() {
   # fw_cfg appears under /sys only with this module (absent under Vagrant: fine).
   modprobe -q qemu_fw_cfg 2>/dev/null || true
   set_hostname
+  set_login_user
+  set_ssh_port
   set_keys
   set_links
 }

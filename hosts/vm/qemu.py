@@ -23,6 +23,7 @@ from hosts import procs
 from hosts.commands import CommandError, run
 from hosts.topology import Host
 from hosts.vm import accel, qmp
+from hosts.vm.access import ROOT_ON_22, Access
 from hosts.vm.paths import FW_CFG_ITEMS, FW_CFG_PREFIX, ImagePaths, LanPaths, VmPaths
 
 QEMU = "qemu-system-x86_64"
@@ -55,10 +56,11 @@ def lan_mac(host: Host) -> str:
 
 
 def argv(
-    host: Host, vm: VmPaths, image: ImagePaths, lan: LanPaths, ssh_port: int, accel_kind: str
+    host: Host, vm: VmPaths, image: ImagePaths, lan: LanPaths, ssh_port: int, accel_kind: str,
+    login: Access = ROOT_ON_22,
 ) -> list[str]:
     fw_cfg: list[str] = []
-    for item in FW_CFG_ITEMS:
+    for item in (*FW_CFG_ITEMS, *login.fw_cfg_items()):
         fw_cfg += ["-fw_cfg", f"name={FW_CFG_PREFIX}{item},file={vm.fw_cfg(item)}"]
     return [
         QEMU,
@@ -78,7 +80,7 @@ def argv(
         "-drive", f"file={vm.overlay},format=qcow2,if=virtio,cache=unsafe,discard=unmap",
         "-netdev",
         f"user,id=mgmt,restrict=on,ipv6=off,net={MGMT_NET},host={MGMT_HOST},"
-        f"hostfwd=tcp:127.0.0.1:{ssh_port}-{MGMT_GUEST}:22",
+        f"hostfwd=tcp:127.0.0.1:{ssh_port}-{MGMT_GUEST}:{login.guest_port}",
         "-device", "virtio-net-pci,netdev=mgmt,addr=0x3",
         "-netdev", f"vde,id=lan,sock={lan.socket_dir}",
         "-device", f"virtio-net-pci,netdev=lan,mac={lan_mac(host)},addr=0x4",

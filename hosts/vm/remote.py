@@ -11,6 +11,8 @@ import logging
 import paramiko
 
 from hosts.paths import LabPaths
+from hosts.vm import access
+from hosts.vm.paths import VmLabPaths
 from hosts.vm.ports import LOOPBACK
 
 # paramiko logs a traceback for every failed handshake when nobody handles its
@@ -19,6 +21,8 @@ logging.getLogger("paramiko").addHandler(logging.NullHandler())
 
 
 def connect(lab: LabPaths, port: int, timeout: float = 10.0) -> paramiko.SSHClient:
+    """As the user the lab's VMs were made for (root, unless hosts/vm/access.py says)."""
+    user = access.recorded(VmLabPaths(lab.root)).user
     client = paramiko.SSHClient()
     client.load_host_keys(str(lab.known_hosts))
     client.set_missing_host_key_policy(paramiko.RejectPolicy())
@@ -26,7 +30,7 @@ def connect(lab: LabPaths, port: int, timeout: float = 10.0) -> paramiko.SSHClie
         client.connect(
             LOOPBACK,
             port=port,
-            username="root",
+            username=user,
             key_filename=str(lab.key),
             look_for_keys=False,
             allow_agent=False,

@@ -12,6 +12,7 @@ from __future__ import annotations
 from hosts import keys
 from hosts.paths import LabPaths
 from hosts.topology import Host
+from hosts.vm.access import ROOT_ON_22, Access
 from hosts.vm.paths import VmPaths
 from hosts.vm.qemu import MGMT_GUEST, MGMT_NET
 
@@ -25,7 +26,7 @@ def host_public_key(vm: VmPaths) -> str:
     return keys.public_key(vm.host_public_key)
 
 
-def write_items(host: Host, vm: VmPaths, lab: LabPaths) -> None:
+def write_items(host: Host, vm: VmPaths, lab: LabPaths, login: Access = ROOT_ON_22) -> None:
     """One file per fw_cfg item, readable by root only (two of them are keys)."""
     mgmt_prefix = MGMT_NET.rsplit("/", 1)[1]
     items = {
@@ -34,6 +35,7 @@ def write_items(host: Host, vm: VmPaths, lab: LabPaths) -> None:
         "eth1_address": f"{host.address}/{host.net.prefixlen}",
         "authorized_keys": lab.public_key.read_text().strip(),
         "host_key": vm.host_key.read_text().strip(),
+        **login.fw_cfg_items(),
     }
     vm.fw_cfg_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     for name, value in items.items():

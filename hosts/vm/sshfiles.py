@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from hosts import sshfiles as onebox
 from hosts.paths import LabPaths, private_dir, write_if_changed
 from hosts.topology import Host
-from hosts.vm import seed
+from hosts.vm import access, seed
 from hosts.vm.paths import VmLabPaths
 from hosts.vm.ports import LOOPBACK
 
@@ -34,14 +34,15 @@ def render_known_hosts(vlab: VmLabPaths, endpoints: Sequence[Endpoint]) -> str:
     return "".join(known_hosts_line(e, seed.host_public_key(vlab.vm(e.host.name))) for e in endpoints)
 
 
-def render_ssh_config(lab: LabPaths, endpoints: Sequence[Endpoint]) -> str:
+def render_ssh_config(lab: LabPaths, endpoints: Sequence[Endpoint], user: str = "root") -> str:
     return onebox.ssh_config(lab, "Lab VMs; written by the hosts tool (vm backend).",
-                             [onebox.Reach(e.host, LOOPBACK, e.port) for e in endpoints],
+                             [onebox.Reach(e.host, LOOPBACK, e.port, user) for e in endpoints],
                              connect_timeout=10)
 
 
 def write_client_files(lab: LabPaths, vlab: VmLabPaths, endpoints: Sequence[Endpoint]) -> bool:
     private_dir(lab.ssh_control_dir)
     changed = write_if_changed(lab.known_hosts, render_known_hosts(vlab, endpoints))
-    changed = write_if_changed(lab.ssh_config, render_ssh_config(lab, endpoints)) or changed
+    user = access.recorded(vlab).user
+    changed = write_if_changed(lab.ssh_config, render_ssh_config(lab, endpoints, user)) or changed
     return changed

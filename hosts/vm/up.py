@@ -18,14 +18,25 @@ from hosts.paths import LabPaths
 from hosts.report import Reporter, StepError
 from hosts.sshfiles import ensure_key_pair
 from hosts.topology import Host
-from hosts.vm import accel, build, inventory, lan, ports, qemu, ready, seed, sshfiles
+from hosts.vm import accel, access, build, inventory, lan, ports, qemu, ready, seed, sshfiles
+from hosts.vm.access import Access
 from hosts.vm.paths import VmLabPaths, VmPaths
 from hosts.vm.recipe import SUITE
 
 REQUIRED_TOOLS = (qemu.QEMU, qemu.QEMU_IMG, lan.VDE_SWITCH, "ssh-keygen")
 
 
-def preflight(vlab: VmLabPaths, hosts: Sequence[Host]) -> None:
+def preflight(vlab: VmLabPaths, hosts: Sequence[Host]) -> Access:
+    """What `up` needs before it starts anything; the login the VMs are made for."""
+    try:
+        login = access.from_env()
+    except ValueError as err:
+        raise StepError("preflight", str(err)) from None
+    made_for = access.recorded(vlab)
+    if vlab.vm_names() and made_for != login:
+        raise StepError("preflight", f"this lab's VMs were made for {made_for.user} on port "
+                        f"{made_for.guest_port}, not {login.user} on {login.guest_port}: take "
+                        "them down first (`python -m hosts down`)")
     missing = [t for t in REQUIRED_TOOLS if shutil.which(t) is None]
     if missing:
         raise StepError(
@@ -38,6 +49,7 @@ def preflight(vlab: VmLabPaths, hosts: Sequence[Host]) -> None:
             f"{too_long[0]} is longer than a unix socket path may be; "
             "set SWARMLAB_LAB_DIR to a shorter directory",
         )
+    return login
 
 
 def up(lab_dir: Path, hosts: Sequence[Host], report: Reporter, suite: str = SUITE
@@ -45,9 +57,9 @@ def up(lab_dir: Path, hosts: Sequence[Host], report: Reporter, suite: str = SUIT
     """Make every missing VM (from the suite's image) and wait until all answer; return the
     inventory records."""
     lab, vlab = LabPaths(lab_dir), VmLabPaths(lab_dir)
-    preflight(vlab, hosts)
+    login = preflight(vlab, hosts)
     with lock.exclusive(lab, "up"):
-        return _up(lab, vlab, hosts, report, suite)
+        return _up(lab, vlab, hosts, report, suite, login)
 
 
 def _dead(vm: VmPaths) -> bool:
@@ -61,8 +73,8 @@ def _clear(vm: VmPaths) -> None:
         shutil.rmtree(vm.dir)
 
 
-def _up(lab: LabPaths, vlab: VmLabPaths, hosts: Sequence[Host], report: Reporter, suite: str
-        ) -> list[dict[str, Any]]:
+def _up(lab: LabPaths, vlab: VmLabPaths, hosts: Sequence[Host], report: Reporter, suite: str,
+        login: Access) -> list[dict[str, Any]]:
     kind = accel.detect()
     why = " (no vmx/svm: emulated, boots take minutes)" if kind == "tcg" else ""
     report.say(f"accelerator: {kind}{why}")
@@ -80,6 +92,11 @@ def _up(lab: LabPaths, vlab: VmLabPaths, hosts: Sequence[Host], report: Reporter
         for name in stale:
             _clear(vlab.vm(name))
         notes.append(", ".join(stale) if stale else "none")
+
+    access.record(vlab, login)
+    if login.owners:
+        report.say(f"VMs as their owners run them: user {login.user} (docker group, no sudo), "
+                   f"sshd on port {login.guest_port}, no root login")
 
     with report.step("lab key pair") as notes:
         if ensure_key_pair(lab):
@@ -101,12 +118,12 @@ def _up(lab: LabPaths, vlab: VmLabPaths, hosts: Sequence[Host], report: Reporter
             else:
                 vm.dir.mkdir(parents=True, exist_ok=True)
                 seed.ensure_host_key(h, vm)
-                seed.write_items(h, vm, lab)
+                seed.write_items(h, vm, lab, login)
                 qemu.create_overlay(vm, image)
                 port = ports.pick(index, {p for p in taken if p is not None})
                 taken.add(port)
                 vm.ssh_port.write_text(f"{port}\n")
-                pid = qemu.start(qemu.argv(h, vm, image, vlab.lan, port, kind), vm)
+                pid = qemu.start(qemu.argv(h, vm, image, vlab.lan, port, kind, login), vm)
                 started_now.append(h.name)
                 notes.append(f"started, pid {pid}, ssh 127.0.0.1:{port}")
             endpoints.append(sshfiles.Endpoint(h, port))

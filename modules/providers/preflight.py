@@ -1,6 +1,6 @@
 """The preflight gate: the first resource of the lab; everything that changes a host waits
 for it. It checks, read-only, that every host answers SSH with its known key, its dockerd
-answers, the macvlan parent exists and the managers have quorum (modules.preflight).
+answers, the macvlan parent exists, the images are there and the managers have quorum (modules.preflight).
 
 Every `pulumi up` refreshes first, and this resource's read runs the checks alongside the
 other reads: a broken host fails the refresh, so nothing is changed, and a healthy lab pays
@@ -18,12 +18,12 @@ from modules import preflight
 from modules.providers.base import LabResource, diff
 from modules.ssh import RemoteError, Target
 
-INPUTS = ("targets", "roles", "parent")
+INPUTS = ("targets", "roles", "parent", "images")
 
 
 def _check(props: dict[str, Any]) -> dict[str, Any]:
     hosts = [(Target.from_dict(t), props["roles"][name]) for name, t in props["targets"].items()]
-    problems = preflight.check_hosts(hosts, props["parent"])
+    problems = preflight.check_hosts(hosts, props["parent"], props.get("images") or {})
     if problems:
         raise RemoteError("preflight found problems; nothing was changed:\n  - "
                           + "\n  - ".join(problems))
@@ -51,7 +51,8 @@ class Preflight(LabResource):
     hosts_checked: pulumi.Output[int]
 
     def __init__(self, name: str, targets: dict[str, Target], roles: dict[str, str], parent: str,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
+                 images: dict[str, list[str]], opts: pulumi.ResourceOptions | None = None
+                 ) -> None:
         super().__init__(PreflightProvider(), name,
                          {"targets": {n: t.as_dict() for n, t in targets.items()},
-                          "roles": roles, "parent": parent}, opts)
+                          "roles": roles, "parent": parent, "images": images}, opts)

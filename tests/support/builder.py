@@ -16,12 +16,16 @@ from dataclasses import dataclass
 import pytest
 import testinfra
 
+from modules.ssh import Target
+from tests.support import own_hosts
 from tests.support.env import lab_env
 from tests.support.hoststool import hosts_ok, run_hosts
 from tests.support.lab import Lab, inventory
 from tests.support.paths import PY, ROOT, lab_dir, lab_name
 from tests.support.pulumi import Pulumi
 from tools.lab import labs
+from tools.lab.spec import lab_spec
+from tools.lab.spec import targets as spec_targets
 
 
 @dataclass(frozen=True)
@@ -63,8 +67,12 @@ ENGINES = (TestLab("t26", "onebox", "local", "192.168.81.0/24", engine="26"),
 FORKY = TestLab("tfk", "vm", "vm", "192.168.1.0/24", debian="forky")
 """VMs from Debian forky: kernel 7, Docker 28 and containerd 2, all the suite's own
 (tests/engines)."""
+OWNERS_VMS = TestLab("thv", "vm", "vm", "192.168.1.0/24")
+"""Two VMs made the way a user runs their own hosts (tests/engines/test_own_hosts.py)."""
+ON_OWN_HOSTS = TestLab("tho", "onebox", "hosts", "192.168.1.0/24")
+"""The lab on them: the `hosts` stack; nothing of the hosts tool."""
 ALL = (ONEBOX.name, VM.name, SCALE.name, HOSTS_TOOL, DAMAGE.name, VM_DAMAGE.name,
-       *(e.name for e in ENGINES), FORKY.name)
+       *(e.name for e in ENGINES), FORKY.name, OWNERS_VMS.name, ON_OWN_HOSTS.name)
 
 
 def pulumi() -> Pulumi:
@@ -73,19 +81,26 @@ def pulumi() -> Pulumi:
 
 def is_built() -> bool:
     """The lab's hosts are up and its stack has been built."""
-    if not inventory():
+    if not inventory() and not labs.stack_file(lab_name()).is_file():
         return False
     proc = pulumi()("stack", "output", "--json", check=False)
     return proc.returncode == 0 and "clusterId" in proc.stdout
 
 
 def connect(lab_built_here: bool, timings: dict[str, float] | None = None) -> Lab:
+    """The hosts tool's hosts through its ssh_config; other hosts as the stack reaches them."""
     inv = inventory()
-    ssh_config = str(lab_dir() / "ssh_config")
-    hosts = {h["name"]: testinfra.get_host(f"ssh://{h['name']}", ssh_config=ssh_config)
+    targets: dict[str, Target] = {}
+    ssh_config = lab_dir() / "ssh_config"
+    if not inv:
+        spec = lab_spec(lab_name())
+        targets = spec_targets(spec)
+        inv = own_hosts.inventory(spec, targets)
+        ssh_config = own_hosts.write_ssh_config(lab_dir() / "stack_ssh_config", targets)
+    hosts = {h["name"]: testinfra.get_host(f"ssh://{h['name']}", ssh_config=str(ssh_config))
              for h in inv}
     return Lab(hosts=hosts, inventory=inv, outputs=pulumi().outputs(), built_here=lab_built_here,
-               timings=timings or {})
+               timings=timings or {}, targets=targets)
 
 
 def build(test_lab: TestLab) -> dict[str, float]:

@@ -39,6 +39,8 @@ class Lab:
     built_here: bool
     dir: Path = field(default_factory=lab_dir)
     timings: dict[str, float] = field(default_factory=dict)
+    targets: dict[str, Target] = field(default_factory=dict)
+    """On hosts the hosts tool did not make: how the stack reaches each (its user, port)."""
 
     def host(self, name: str) -> Any:
         return self.hosts[name]
@@ -57,6 +59,9 @@ class Lab:
 
     def target(self, name: str, **changes: Any) -> Target:
         """The SSH target of a lab host (or, with address=, of a host that is not there)."""
+        if name in self.targets:
+            return Target(**{**self.targets[name].as_dict(), "connect_timeout": 3.0,
+                             "command_timeout": 30.0, **changes})
         entry = next((h for h in self.inventory if h["name"] == name), {})
         ssh = entry.get("ssh") or {}
         base = Target(name=name, address=entry.get("address", ""), user="root",

@@ -26,7 +26,7 @@ from pathlib import Path
 from hosts import inventory
 from hosts.paths import LabPaths
 from hosts.topology import lab_net
-from tools.lab import labs
+from tools.lab import labs, spec
 
 PROJECT = "swarmlab"
 PULUMI_DESTROY_SECONDS = 900
@@ -187,13 +187,27 @@ def remove_stack(lab: str, forced: bool) -> list[str]:
     return removed
 
 
-def forget_files(lab: str) -> list[str]:
+def users_files(lab: str) -> frozenset[Path]:
+    """What opens hosts the tool did not make, as the lab's stack names it: the key (both
+    halves: those hosts authorise it), known_hosts and the host list. Destroy keeps them."""
+    try:
+        settings = spec.settings(lab)
+    except ValueError:
+        return frozenset()
+    named = [settings.get(k) for k in ("sshKeyFile", "sshKnownHostsFile", "hostsFile")]
+    paths = [(labs.ROOT / p).resolve() for p in named if isinstance(p, str) and p]
+    if isinstance(settings.get("sshKeyFile"), str):
+        paths.append((labs.ROOT / f"{settings['sshKeyFile']}.pub").resolve())
+    return frozenset(p for p in paths if p.is_file())
+
+
+def forget_files(lab: str, keep: frozenset[Path] = frozenset()) -> list[str]:
     removed = []
     stack_file = labs.stack_file(lab)
     if stack_file.is_file():
         stack_file.unlink()
         removed.append(f"working stack file {os.path.relpath(stack_file, labs.ROOT)}")
-    labs.remove_lab_files(lab)
+    labs.remove_lab_files(lab, keep)
     return removed
 
 
@@ -246,9 +260,13 @@ def destroy(lab: str) -> int:
                 "down without it: that removes every Docker object on them")
     if (ours or found.hosts) and not hosts_down(lab):
         say(f"the hosts tool could not take lab {lab}'s hosts down (above)")
-    removed = remove_stack(lab, forced=not graceful) + forget_files(lab)
+    keep = frozenset() if ours else users_files(lab)
+    removed = remove_stack(lab, forced=not graceful) + forget_files(lab, keep)
     if removed:
         say("removed " + ", ".join(removed))
+    if keep:
+        say("kept what opens your hosts: " + ", ".join(sorted(os.path.relpath(p, labs.ROOT)
+                                                               for p in keep)))
     left = leftovers(lab, tag)
     if left:
         say(f"lab {lab} is not gone: {', '.join(left)}")

@@ -85,14 +85,15 @@ def template(stack: str) -> Path:
     return ROOT / "stacks" / f"Pulumi.{stack}.yaml"
 
 
-def remove_lab_files(name: str) -> None:
-    """A lab's own folder: all of it for a named lab, the default lab's part of `.lab`."""
+def remove_lab_files(name: str, keep: frozenset[Path] = frozenset()) -> None:
+    """A lab's own folder: all of it for a named lab, the default lab's part of `.lab`; but
+    never a file in `keep` (what opens hosts the tool did not make)."""
     folder = lab_dir(name)
-    if name != DEFAULT_LAB:
+    if name != DEFAULT_LAB and not keep:
         shutil.rmtree(folder, ignore_errors=True)
         return
     for path in folder.iterdir() if folder.is_dir() else ():
-        if path.name in SHARED:
+        if (name == DEFAULT_LAB and path.name in SHARED) or path.resolve() in keep:
             continue
         if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path)

@@ -39,7 +39,8 @@ def test_each_resource_registers_its_inputs_and_its_outputs_as_none(registered):
     network.Network("n", MANAGER, net, opts[1])
     web = ServiceSettings("web", "img", ["httpd"], replicas=2)
     service.Service("s", MANAGER, web, ["n1", "n2"], opts[2])
-    preflight.Preflight("p", {"manager": MANAGER}, {"manager": "manager"}, "eth0", opts[3])
+    preflight.Preflight("p", {"manager": MANAGER}, {"manager": "manager"}, "eth0",
+                        {"manager": ["img"]}, opts[3])
     readiness.Readiness("r", {"worker": TARGET}, [[{"kind": "ping"}]], 60, opts[4])
     assert [r[3] for r in registered] == opts and all(r[3] is o for r, o in zip(registered, opts,
                                                                                  strict=True))
@@ -58,7 +59,7 @@ def test_each_resource_registers_its_inputs_and_its_outputs_as_none(registered):
                           "networks": ["n1", "n2"], "service_id": None, "tasks": None}
     assert rest[2][:3] == (preflight.PreflightProvider, "p", {
         "targets": {"manager": MANAGER.as_dict()}, "roles": {"manager": "manager"},
-        "parent": "eth0", "hosts_checked": None})
+        "parent": "eth0", "images": {"manager": ["img"]}, "hosts_checked": None})
     assert rest[3][:3] == (readiness.ReadinessProvider, "r", {
         "targets": {"worker": TARGET.as_dict()}, "checks": [[{"kind": "ping"}]], "timeout": 60,
         "ready": True, "passed": None, "skipped": None})

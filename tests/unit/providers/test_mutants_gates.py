@@ -16,7 +16,8 @@ from tests.support.fakes import MANAGER, TARGET, FakeHosts, no_command
 # --- preflight -------------------------------------------------------------------------------
 
 P_PROPS = {"targets": {"manager": MANAGER.as_dict(), "worker": TARGET.as_dict()},
-           "roles": {"manager": "manager", "worker": "worker"}, "parent": "eth1"}
+           "roles": {"manager": "manager", "worker": "worker"}, "parent": "eth1",
+           "images": {"manager": ["lab"], "worker": ["lab", "web"]}}
 
 
 @pytest.fixture()
@@ -24,8 +25,8 @@ def hosts_checked(monkeypatch: pytest.MonkeyPatch) -> list[tuple]:
     asked: list[tuple] = []
     problems: list[str] = []
 
-    def check_hosts(hosts, parent):
-        asked.append((list(hosts), parent))
+    def check_hosts(hosts, parent, images):
+        asked.append((list(hosts), parent, images))
         return list(problems)
 
     monkeypatch.setattr(checks_of_hosts, "check_hosts", check_hosts)
@@ -38,7 +39,8 @@ def test_preflight_checks_every_host_with_its_role_and_the_parent(hosts_checked)
     provider = preflight.PreflightProvider()
     created = provider.create(dict(P_PROPS))
     assert (created.id, created.outs) == ("preflight", {**P_PROPS, "hosts_checked": 2})
-    assert hosts_checked == [([(MANAGER, "manager"), (TARGET, "worker")], "eth1")]
+    assert hosts_checked == [([(MANAGER, "manager"), (TARGET, "worker")], "eth1",
+                              P_PROPS["images"])]
     read = provider.read("preflight", {**P_PROPS, "hosts_checked": 2})
     assert (read.id, read.outs, read.inputs) == ("preflight", {**P_PROPS, "hosts_checked": 2},
                                                  P_PROPS)
@@ -57,14 +59,14 @@ def test_preflight_read_inputs_are_only_what_it_is_given(hosts_checked):
     hosts_checked.pop(0)
     read = preflight.PreflightProvider().read("preflight", {"targets": {}, "roles": {},
                                                             "parent": "eth1", "other": 1})
-    assert read.inputs == {"targets": {}, "roles": {}, "parent": "eth1"}
+    assert read.inputs == {"targets": {}, "roles": {}, "parent": "eth1", "images": None}
     assert read.outs == {"targets": {}, "roles": {}, "parent": "eth1", "other": 1,
                          "hosts_checked": 0}
 
 
 def test_preflight_diff_updates_in_place_on_any_input():
     provider = preflight.PreflightProvider()
-    assert preflight.INPUTS == ("targets", "roles", "parent")
+    assert preflight.INPUTS == ("targets", "roles", "parent", "images")
     for key in preflight.INPUTS:
         got = provider.diff("preflight", P_PROPS, {**P_PROPS, key: "x"})
         assert (got.changes, got.replaces) == (True, [])

@@ -68,10 +68,11 @@ class Machine:
             (self.lab / name).unlink(missing_ok=True)
         return self.down_ok
 
-    def remove_lab_files(self, lab: str) -> None:
+    def remove_lab_files(self, lab: str, keep: frozenset[Path] = frozenset()) -> None:
         self.calls.append("remove lab files")
         for path in self.lab.iterdir() if self.lab.is_dir() else ():
-            path.unlink()
+            if path.resolve() not in keep:
+                path.unlink()
 
     def connect(self, address: tuple[str, int], timeout: float) -> object:
         self.calls.append(f"connect {address[0]}:{address[1]}")
@@ -219,3 +220,44 @@ def test_a_lock_no_running_pulumi_holds_does_not_stop_destroy(machine, holder):
         finally:
             other.kill()
     assert "pulumi destroy" in machine.calls and destroy.state_files("blue") == []
+
+
+def test_what_opens_your_own_hosts_is_kept(machine, capsys):
+    """The hosts stack: your hosts authorise the lab key and your known_hosts lists them;
+    destroy takes the lab, never those."""
+    machine.stack()
+    machine.lab.mkdir(parents=True, exist_ok=True)
+    mine = {name: machine.lab / name for name in ("id_ed25519", "id_ed25519.pub", "my_known",
+                                                   "passphrase")}
+    for path in mine.values():
+        path.write_text("x\n")
+    (machine.root / "stacks" / "Pulumi.blue.yaml").write_text(
+        f"config:\n  swarmlab:sshKeyFile: {mine['id_ed25519']}\n"
+        f"  swarmlab:sshKnownHostsFile: {mine['my_known']}\n")
+    assert destroy.destroy("blue") == 0
+    assert machine.calls == ["pulumi destroy", "remove lab files"]
+    assert [p.name for p in mine.values() if p.exists()] == ["id_ed25519", "id_ed25519.pub",
+                                                             "my_known"]
+    err = capsys.readouterr().err
+    assert "kept what opens your hosts: " in err and "my_known" in err
+
+
+def test_the_hosts_tools_own_key_goes_with_its_lab(machine):
+    machine.hosts().stack()
+    (machine.lab / "id_ed25519").write_text("x\n")
+    (machine.root / "stacks" / "Pulumi.blue.yaml").write_text(
+        f"config:\n  swarmlab:sshKeyFile: {machine.lab / 'id_ed25519'}\n")
+    assert destroy.destroy("blue") == 0
+    assert not (machine.lab / "id_ed25519").exists()
+
+
+def test_a_named_labs_folder_keeps_only_what_it_is_told(tmp_path, monkeypatch):
+    monkeypatch.setattr(labs, "lab_dir", lambda name=None: tmp_path / "labs" / "blue")
+    folder = tmp_path / "labs" / "blue"
+    (folder / "sub").mkdir(parents=True)
+    for name in ("key", "other", "sub/x"):
+        (folder / name).write_text("x")
+    labs.remove_lab_files("blue", frozenset({(folder / "key").resolve()}))
+    assert sorted(p.name for p in folder.iterdir()) == ["key"]
+    labs.remove_lab_files("blue")
+    assert not folder.exists()

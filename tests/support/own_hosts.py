@@ -1,0 +1,60 @@
+"""A lab on hosts the hosts tool did not make (the `hosts` stack, Vagrant): the live tests
+reach them as the stack says, with its user, key, known_hosts and ports, and learn what
+their kernels have without root."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from modules.ssh import Target, run
+
+# What a user of the docker group can see: a loaded module, IPVS's proc file.
+FEATURES = ("esp=$(test -d /sys/module/esp4 && echo 1 || echo 0); "
+            "ip_vs=$(test -e /proc/net/ip_vs && echo 1 || echo 0); "
+            "echo \"esp=$esp ip_vs=$ip_vs uid=$(id -u)\"")
+
+
+def ssh_config(targets: Mapping[str, Target]) -> str:
+    """An ssh_config for testinfra: each host by its name, as the stack reaches it."""
+    blocks = []
+    for t in targets.values():
+        blocks.append("\n".join([
+            f"Host {t.name}",
+            f"    HostName {t.endpoint}",
+            f"    Port {t.port}",
+            f"    User {t.user}",
+            f"    IdentityFile {t.key_file}",
+            "    IdentitiesOnly yes",
+            f"    UserKnownHostsFile {t.known_hosts_file}",
+            "    GlobalKnownHostsFile /dev/null",
+            "    StrictHostKeyChecking yes",
+            "    BatchMode yes",
+            f"    ConnectTimeout {int(t.connect_timeout)}",
+            "",
+        ]))
+    return "\n".join(blocks)
+
+
+def write_ssh_config(path: Path, targets: Mapping[str, Target]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(ssh_config(targets))
+    return path
+
+
+def kernel_features(targets: Mapping[str, Target]) -> dict[str, dict[str, bool]]:
+    """Per host, esp and ip_vs as a non-root user sees them, and whether it is root."""
+    found = {}
+    for name, target in targets.items():
+        said = dict(part.split("=", 1) for part in run(target, FEATURES).stdout.split())
+        found[name] = {"esp": said["esp"] == "1", "ip_vs": said["ip_vs"] == "1",
+                       "root": said["uid"] == "0"}
+    return found
+
+
+def inventory(spec: Any, targets: Mapping[str, Target]) -> list[dict[str, Any]]:
+    """The hosts as the live tests list them (the shape of the hosts tool's inventory)."""
+    return [{"name": h.name, "address": h.address, "role": h.role,
+             "ssh": {"host": targets[h.name].endpoint, "port": targets[h.name].port}}
+            for h in spec.hosts]
