@@ -25,6 +25,7 @@ from hosts import (
 )
 from hosts.paths import LabPaths
 from hosts.report import PREFIX, Reporter, StepError
+from hosts.vm import access
 from hosts.vm.recipe import SUITES
 
 
@@ -90,6 +91,10 @@ def cmd_up(args: argparse.Namespace, lab: LabPaths) -> int:
                         f"(`python -m hosts down`, or `make destroy`)")
     backend = backends.BACKENDS[name]
     chosen = _chosen(args, lab, backend)
+    asked = [v for v in (access.USER_VARIABLE, access.PORT_VARIABLE) if os.environ.get(v)]
+    if asked and name != "vm":
+        raise StepError("up", f"{', '.join(asked)} is for the vm backend (VMs made as their "
+                        f"owner runs them); {backend.title} are reached as root on port 22")
     net = topology.lab_net(subnet=subnet or (str(recorded[0].subnet) if recorded else None))
     hosts = topology.plan(managers, workers, net)
     neighbours.refuse_clash(lab, net, name)
@@ -164,7 +169,10 @@ def cmd_image(args: argparse.Namespace, lab: LabPaths) -> int:
     target = Path(args.file)
     if target.is_dir() or not target.parent.is_dir():
         raise StepError("image", f"{args.file}: not a file in an existing directory")
-    built = image.build()
+    try:
+        built = image.build()
+    except FileNotFoundError as err:
+        raise StepError("image", str(err)) from None
     target.write_bytes(built.archive)
     print(f"{PREFIX} {image.IMAGE} ({built.image_id}) written to {args.file}; on each host: "
           f"docker load < {target.name}")

@@ -37,30 +37,46 @@ class Reach:
     user: str = "root"
 
 
+def config_path(path: object) -> str:
+    """A path as ssh_config reads it: `%` is ssh's token sign, a space ends a word."""
+    text = str(path).replace("%", "%%")
+    if '"' in text or "\n" in text:
+        raise ValueError(f"{text!r}: ssh_config cannot hold this path")
+    return f'"{text}"' if " " in text else text
+
+
+def host_block(names: str, hostname: str, port: int, user: str, key: object, known_hosts: object,
+               connect_timeout: int, control_dir: object | None = None) -> str:
+    """One host of an ssh_config: only `key` offered, the host key checked against
+    `known_hosts` alone, nothing that prompts."""
+    lines = [
+        f"Host {names}",
+        f"    HostName {hostname}",
+        f"    Port {port}",
+        f"    User {user}",
+        f"    IdentityFile {config_path(key)}",
+        "    IdentitiesOnly yes",
+        f"    UserKnownHostsFile {config_path(known_hosts)}",
+        "    GlobalKnownHostsFile /dev/null",
+        "    StrictHostKeyChecking yes",
+        "    BatchMode yes",
+        f"    ConnectTimeout {connect_timeout}",
+    ]
+    if control_dir is not None:
+        # One SSH handshake per host, reused by every later ssh/testinfra call (most of
+        # `make validate`'s time was handshakes; under emulation one costs about a second
+        # of guest CPU). The socket closes 60 s after last use; its folder is root's alone.
+        lines += ["    ControlMaster auto", f"    ControlPath {config_path(control_dir)}/%C",
+                  "    ControlPersist 60"]
+    return "\n".join([*lines, ""])
+
+
 def ssh_config(lab: LabPaths, header: str, reaches: Sequence[Reach], connect_timeout: int) -> str:
     """The lab's ssh_config: each host by its name and its lab address."""
     blocks = [f"# {header} Use: ssh -F <this file> manager\n"]
-    for r in reaches:
-        blocks.append("\n".join([
-            f"Host {r.host.name} {r.host.address}",
-            f"    HostName {r.hostname}",
-            f"    Port {r.port}",
-            f"    User {r.user}",
-            f"    IdentityFile {lab.key}",
-            "    IdentitiesOnly yes",
-            f"    UserKnownHostsFile {lab.known_hosts}",
-            "    GlobalKnownHostsFile /dev/null",
-            "    StrictHostKeyChecking yes",
-            "    BatchMode yes",
-            f"    ConnectTimeout {connect_timeout}",
-            # One SSH handshake per host, reused by every later ssh/testinfra call (most of
-            # `make validate`'s time was handshakes; under emulation one costs about a second
-            # of guest CPU). The socket closes 60 s after last use; its folder is root's alone.
-            "    ControlMaster auto",
-            f"    ControlPath {lab.ssh_control_dir}/%C",
-            "    ControlPersist 60",
-            "",
-        ]))
+    blocks += [host_block(f"{r.host.name} {r.host.address}", r.hostname, r.port, r.user, lab.key,
+                          lab.known_hosts, connect_timeout, lab.ssh_control_dir)
+               for r in reaches]
     return "\n".join(blocks)
 
 

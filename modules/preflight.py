@@ -1,8 +1,9 @@
 """Read-only checks of every host before anything changes on it.
 
 Each host answers SSH with its verified key, its dockerd answers, the macvlan parent
-interface exists and the images the lab runs there are on it (pulled, as the swarm would,
-when they are not); with several managers, raft has quorum. Every problem found, on every
+interface exists and, before the lab is built or changed, the images the lab runs there are
+on it (pulled, as the swarm would, when they are not); with several managers, raft has
+quorum. Every problem found, on every
 host, is reported at once, so a broken host gives one clear error instead of a half-built
 lab. The Preflight resource runs them in every `pulumi up` (modules.providers.preflight);
 the program runs them itself in a preview, which creates nothing.
@@ -10,6 +11,7 @@ the program runs them itself in a preview, which creates nothing.
 
 from __future__ import annotations
 
+import re
 import shlex
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -21,14 +23,20 @@ from modules.ssh import RemoteError, Target, run
 LOST_QUORUM = ("does not have a leader", "context deadline exceeded")
 
 
-def _image_script(index: int, image: str) -> str:
+def _image_script(index: int, image: str, pull_seconds: int) -> str:
     """`image<index>=0` when the image is on the host or a pull brings it; else the exit code
-    and pull's last line (a host without a registry answers at once)."""
+    and pull's last line (a host without a registry answers at once). printf, not echo: dash's
+    echo would read backslashes in pull's output."""
     quoted = shlex.quote(image)
     return (f"if docker image inspect --format . -- {quoted} >/dev/null 2>&1; then "
-            f"echo image{index}=0; else out=$(docker pull -q -- {quoted} 2>&1); "
-            f"rc=$?; echo \"image{index}=$rc $(printf %s \"$out\" | tail -n 1 | tr -cd "
-            f"'[:print:]' | cut -c1-160)\"; fi")
+            f"echo image{index}=0; else out=$(timeout -k 5 {pull_seconds} docker pull -q -- "
+            f"{quoted} 2>&1); rc=$?; printf 'image{index}=%s %s\\n' \"$rc\" \"$(printf %s "
+            f"\"$out\" | tail -n 1 | tr -cd '[:print:]' | cut -c1-160)\"; fi")
+
+
+def _pull_seconds(target: Target, images: Sequence[str]) -> int:
+    """Each pull's share of the round trip's time limit, so a slow pull is named as such."""
+    return max(10, int(target.command_timeout * 0.8) // max(1, len(images)))
 
 
 def _missing_images(target: Target, images: Sequence[str], status: dict[str, str]) -> list[str]:
@@ -36,28 +44,35 @@ def _missing_images(target: Target, images: Sequence[str], status: dict[str, str
     for index, image in enumerate(images):
         code, _, said = status.get(f"image{index}", "1 no answer").partition(" ")
         if code != "0":
+            why = "timed out" if code in ("124", "137") else said.strip() or f"exit {code}"
             problems.append(f"{target.label}: image {image!r} is not on this host and `docker "
-                            f"pull` did not bring it ({said.strip() or f'exit {code}'}); load it "
-                            "there (`docker load`, README: Your own SSH hosts), or name an image "
-                            "the hosts have (swarmlab:image, swarmlab:services)")
+                            f"pull` did not bring it ({why}); load it there (`docker load`, "
+                            "README: Your own SSH hosts), or name an image the hosts have "
+                            "(swarmlab:image, swarmlab:services)")
     return problems
 
 
+_ANSWER = re.compile(r"(docker|parent|image\d+)=(.*)")
+
+
 def check_host(target: Target, parent: str, images: Sequence[str] = ()) -> list[str]:
-    """The problems found on one host (empty when it is ready)."""
+    """The problems found on one host (empty when it is ready); with `images`, those it must
+    have (pulled when it has not)."""
     # One round trip: docker's answer, whether the parent link exists, then the images.
     script = (f"docker info --format '{{{{.ServerVersion}}}}' 2>&1; echo \"docker=$?\"; "
               f"ip -o link show {shlex.quote(parent)} >/dev/null 2>&1; echo \"parent=$?\"")
-    script += "".join(f"; {_image_script(i, image)}" for i, image in enumerate(images))
+    pull_seconds = _pull_seconds(target, images)
+    script += "".join(f"; {_image_script(i, image, pull_seconds)}"
+                      for i, image in enumerate(images))
     try:
         result = run(target, script, check=False)
     except RemoteError as err:
         return [str(err)]
     lines = result.stdout.strip().splitlines()
-    answers = ("docker=", "parent=", "image")
-    status = dict(line.split("=", 1) for line in lines if line.startswith(answers) and "=" in line)
+    answered = [m for m in map(_ANSWER.fullmatch, lines) if m]
+    status = {m[1]: m[2] for m in answered}
     problems = []
-    detail = " ".join(line for line in lines if not line.startswith(answers)).strip()
+    detail = " ".join(line for line in lines if not _ANSWER.fullmatch(line)).strip()
     if status.get("docker") != "0":
         problems.append(f"{target.label}: dockerd does not answer ({detail}); start it "
                         "(one-box hosts: `python -m hosts up`) and run `pulumi up` again")
@@ -115,5 +130,7 @@ def images_by_host(spec: LabSpec) -> dict[str, list[str]]:
 
 
 def check_all(spec: LabSpec) -> list[str]:
+    """What a preview checks: every host but not its images (a preview pulls nothing; the
+    Preflight resource's create checks them)."""
     return check_hosts([(Target.for_host(spec, h), h.role) for h in spec.hosts],
-                       spec.macvlan.parent, images_by_host(spec))
+                       spec.macvlan.parent)

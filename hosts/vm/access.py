@@ -12,14 +12,23 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from dataclasses import dataclass
 
 from hosts.vm.paths import VmLabPaths
+from modules.spec.rules import USER_NAME
 
 USER_VARIABLE = "SWARMLAB_VM_LOGIN_USER"
 PORT_VARIABLE = "SWARMLAB_VM_SSH_PORT"
-_USER = re.compile(r"[a-z_][a-z0-9_-]{0,31}")
+# Users and groups a Debian image already has: the login must be a new user (provision.sh
+# refuses a system account too, at boot).
+TAKEN = frozenset({
+    "adm", "audio", "backup", "bin", "cdrom", "daemon", "dialout", "dip", "disk", "docker",
+    "fax", "floppy", "games", "gnats", "input", "irc", "kmem", "kvm", "list", "lp", "mail",
+    "man", "messagebus", "netdev", "news", "nogroup", "nobody", "operator", "plugdev",
+    "proxy", "render", "sasl", "shadow", "src", "sshd", "staff", "sudo", "sys", "sync",
+    "systemd-journal", "systemd-network", "systemd-resolve", "systemd-timesync", "tape",
+    "tcpdump", "tty", "users", "utmp", "uucp", "video", "voice", "www-data", "_apt",
+})
 
 
 @dataclass(frozen=True)
@@ -49,9 +58,10 @@ def from_env(env: dict[str, str] | None = None) -> Access:
     """The access asked for at `up`; ValueError naming the variable and what it allows."""
     values = os.environ if env is None else env
     user = values.get(USER_VARIABLE, "").strip() or "root"
-    if user != "root" and (not _USER.fullmatch(user) or user == "root"):
-        raise ValueError(f"{USER_VARIABLE}={user!r}: a user name ([a-z_][a-z0-9_-]*, at most "
-                         "32 characters), or empty for root")
+    if user != "root" and (not USER_NAME.fullmatch(user) or user in TAKEN):
+        raise ValueError(f"{USER_VARIABLE}={user!r}: a new user's name ([a-z_][a-z0-9_-]*, at "
+                         "most 32 characters, not one of the image's own accounts or groups), "
+                         "or empty for root")
     raw = values.get(PORT_VARIABLE, "").strip() or "22"
     if not (raw.isascii() and raw.isdigit()) or not (raw == "22" or 1024 <= int(raw) <= 65535):
         raise ValueError(f"{PORT_VARIABLE}={raw!r}: 22, or a port from 1024 to 65535")

@@ -11,7 +11,8 @@ import paramiko
 from hosts import doctor as onebox
 from hosts.inventory import read_net
 from hosts.paths import LabPaths
-from hosts.vm import accel, inventory, remote
+from hosts.vm import accel, access, inventory, remote
+from hosts.vm.paths import VmLabPaths
 
 # One round trip per VM: each trial prints `<check> <0|1> <detail>`. The @ADDR@, @PEER@ and
 # @KEY@ placeholders are filled by _trials (the script is full of shell braces).
@@ -29,8 +30,15 @@ t docker docker version --format '{{.Server.Version}} (API {{.Server.APIVersion}
 """
 
 
-def _trials(address: str, peer: str) -> str:
-    return TRIALS.replace("@ADDR@", address).replace("@PEER@", peer).replace("@KEY@", "42" * 20)
+# What a login without root can try (links and xfrm states need CAP_NET_ADMIN).
+WITHOUT_ROOT = ("t ip_vs", "t docker", "t() {")
+
+
+def _trials(address: str, peer: str, root: bool = True) -> str:
+    script = TRIALS.replace("@ADDR@", address).replace("@PEER@", peer).replace("@KEY@", "42" * 20)
+    if root:
+        return script
+    return "\n".join(line for line in script.splitlines() if line.startswith(WITHOUT_ROOT))
 
 
 def _check_vm(lab: LabPaths, record: dict[str, Any], kind: str) -> dict[str, Any]:
@@ -42,11 +50,17 @@ def _check_vm(lab: LabPaths, record: dict[str, Any], kind: str) -> dict[str, Any
     except (paramiko.SSHException, OSError, EOFError) as err:
         return {"host": name, "up": False, "ok": False, "checks": {},
                 "error": f"no SSH to the VM ({err}): run `python -m hosts up --backend vm`"}
+    user = access.recorded(VmLabPaths(lab.root)).user
     try:
-        _, out, _ = remote.run(client, _trials(record["address"], peer), timeout=60.0)
+        _, out, _ = remote.run(client, _trials(record["address"], peer, user == "root"),
+                               timeout=60.0)
     finally:
         client.close()
     checks: dict[str, Any] = {}
+    if user != "root":
+        checks["root"] = {"ok": True, "required": False, "impact": "",
+                          "detail": f"link and ESP trials not run: they need root, and these "
+                                    f"VMs' login is {user} (docker group, no sudo)"}
     for line in out.splitlines():
         check, _, rest = line.partition(" ")
         status, _, detail = rest.partition(" ")

@@ -205,15 +205,26 @@ authorize() {
 # user in the docker group, with no sudo, and root is not reachable over SSH.
 set_login_user() {
   user=$(item login_user)
+  # sshd keeps the first value it reads, and reads sshd_config.d in name order: 00- comes
+  # before swarmlab.conf (PermitRootLogin prohibit-password).
+  login_conf=/etc/ssh/sshd_config.d/00-swarmlab-login.conf
   if [ -z "$user" ]; then
-    rm -f /etc/ssh/sshd_config.d/swarmlab-login.conf
+    rm -f "$login_conf"
     return 0
   fi
   case "$user" in
     root|[!a-z_]*|*[!a-z0-9_-]*) log "login_user '$user' is not a user name this lab makes"; exit 2 ;;
   esac
-  id -u "$user" >/dev/null 2>&1 || useradd --create-home --shell /bin/sh --groups docker "$user"
-  printf 'PermitRootLogin no\n' | put /etc/ssh/sshd_config.d/swarmlab-login.conf
+  if ! id -u "$user" >/dev/null 2>&1; then
+    if getent group "$user" >/dev/null; then
+      log "login_user '$user' is the name of a group of this image; pick another"; exit 2
+    fi
+    useradd --create-home --shell /bin/sh --groups docker "$user"
+  fi
+  if [ "$(id -u "$user")" -lt 1000 ]; then
+    log "login_user '$user' is a system account of this image; pick another"; exit 2
+  fi
+  printf 'PermitRootLogin no\n' | put "$login_conf"
 }
 
 # The port sshd listens on (22 when the item is absent).

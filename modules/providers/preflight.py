@@ -21,9 +21,12 @@ from modules.ssh import RemoteError, Target
 INPUTS = ("targets", "roles", "parent", "images")
 
 
-def _check(props: dict[str, Any]) -> dict[str, Any]:
+def _check(props: dict[str, Any], images: bool) -> dict[str, Any]:
+    """The checks; with `images`, each host's images too (they may pull, so only before
+    something is built or changed: never in a refresh, which also runs before a destroy)."""
     hosts = [(Target.from_dict(t), props["roles"][name]) for name, t in props["targets"].items()]
-    problems = preflight.check_hosts(hosts, props["parent"], props.get("images") or {})
+    problems = preflight.check_hosts(hosts, props["parent"],
+                                     props.get("images") or {} if images else {})
     if problems:
         raise RemoteError("preflight found problems; nothing was changed:\n  - "
                           + "\n  - ".join(problems))
@@ -32,16 +35,17 @@ def _check(props: dict[str, Any]) -> dict[str, Any]:
 
 class PreflightProvider(ResourceProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
-        return CreateResult("preflight", _check(props))
+        return CreateResult("preflight", _check(props, images=True))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        return ReadResult(id_, _check(props), inputs={k: props.get(k) for k in INPUTS})
+        return ReadResult(id_, _check(props, images=False),
+                          inputs={k: props.get(k) for k in INPUTS})
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         return diff(olds, news, (), INPUTS)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        return UpdateResult(_check(news))
+        return UpdateResult(_check(news, images=True))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         """Nothing on the hosts: the gate only looks."""

@@ -94,11 +94,11 @@ def _stack(machines: list[Machine], key: Path, known: Path) -> dict:
 @pytest.fixture
 def machines() -> Iterator[tuple[list[Machine], Path]]:
     """Two VMs as their owner runs them; the key that opens them."""
-    if STACK.exists():
-        pytest.fail(f"{_relative(STACK)} exists (yours?): this test writes its own there; move "
-                    "it away for the run")
     with own_lab(MACHINES, needs="QEMU's user-space LAN, the VM image build",
                  backend_required=True), builder.environment(LOGIN):
+        if STACK.exists():
+            pytest.fail(f"{_relative(STACK)} exists (yours?): this test writes its own there; "
+                        "move it away for the run")
         builder.restart_hosts(MACHINES)
         found = [Machine(r["name"], r["address"], int(r["ssh"]["port"])) for r in inventory()]
         key = labs.lab_dir(MACHINES.name) / "id_ed25519"

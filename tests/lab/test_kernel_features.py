@@ -27,6 +27,9 @@ HTTP_GET = "printf 'GET {path} HTTP/1.0\\r\\n\\r\\n' | nc -w 3 {name} {port}"
 
 def _require(kernel_features, feature: str, what: str) -> None:
     missing = [name for name, feats in kernel_features.items() if not feats.get(feature)]
+    if missing and any(feats.get("own") for feats in kernel_features.values()):
+        pytest.skip(f"kernel feature {feature.upper()} missing on {', '.join(missing)} (as "
+                    f"their stack's user sees it): {what} cannot run there")
     if missing:
         pytest.skip(f"kernel feature {feature.upper()} missing on {', '.join(missing)} (this "
                     f"lab's hosts share this machine's kernel): {what} cannot run here; the "

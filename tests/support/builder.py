@@ -81,7 +81,7 @@ def pulumi() -> Pulumi:
 
 def is_built() -> bool:
     """The lab's hosts are up and its stack has been built."""
-    if not inventory() and not labs.stack_file(lab_name()).is_file():
+    if not inventory() and not own_hosts.listed_by_stack(lab_name()):
         return False
     proc = pulumi()("stack", "output", "--json", check=False)
     return proc.returncode == 0 and "clusterId" in proc.stdout
@@ -92,7 +92,7 @@ def connect(lab_built_here: bool, timings: dict[str, float] | None = None) -> La
     inv = inventory()
     targets: dict[str, Target] = {}
     ssh_config = lab_dir() / "ssh_config"
-    if not inv:
+    if not inv and own_hosts.listed_by_stack(lab_name()):
         spec = lab_spec(lab_name())
         targets = spec_targets(spec)
         inv = own_hosts.inventory(spec, targets)

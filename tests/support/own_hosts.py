@@ -8,7 +8,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from hosts.sshfiles import host_block
 from modules.ssh import Target, run
+from tools.lab.spec import settings
 
 # What a user of the docker group can see: a loaded module, IPVS's proc file.
 FEATURES = ("esp=$(test -d /sys/module/esp4 && echo 1 || echo 0); "
@@ -18,23 +20,17 @@ FEATURES = ("esp=$(test -d /sys/module/esp4 && echo 1 || echo 0); "
 
 def ssh_config(targets: Mapping[str, Target]) -> str:
     """An ssh_config for testinfra: each host by its name, as the stack reaches it."""
-    blocks = []
-    for t in targets.values():
-        blocks.append("\n".join([
-            f"Host {t.name}",
-            f"    HostName {t.endpoint}",
-            f"    Port {t.port}",
-            f"    User {t.user}",
-            f"    IdentityFile {t.key_file}",
-            "    IdentitiesOnly yes",
-            f"    UserKnownHostsFile {t.known_hosts_file}",
-            "    GlobalKnownHostsFile /dev/null",
-            "    StrictHostKeyChecking yes",
-            "    BatchMode yes",
-            f"    ConnectTimeout {int(t.connect_timeout)}",
-            "",
-        ]))
-    return "\n".join(blocks)
+    return "\n".join(host_block(t.name, t.endpoint, t.port, t.user, t.key_file,
+                                t.known_hosts_file, int(t.connect_timeout))
+                     for t in targets.values())
+
+
+def listed_by_stack(lab: str) -> bool:
+    """The lab's stack lists hosts of its own (`swarmlab:hosts`), not the hosts tool's."""
+    try:
+        return "hosts" in settings(lab)
+    except ValueError:
+        return False
 
 
 def write_ssh_config(path: Path, targets: Mapping[str, Target]) -> Path:
@@ -44,12 +40,13 @@ def write_ssh_config(path: Path, targets: Mapping[str, Target]) -> Path:
 
 
 def kernel_features(targets: Mapping[str, Target]) -> dict[str, dict[str, bool]]:
-    """Per host, esp and ip_vs as a non-root user sees them, and whether it is root."""
+    """Per host, esp and ip_vs as a non-root user sees them, whether it is root, and that the
+    hosts are not the hosts tool's ("own")."""
     found = {}
     for name, target in targets.items():
         said = dict(part.split("=", 1) for part in run(target, FEATURES).stdout.split())
         found[name] = {"esp": said["esp"] == "1", "ip_vs": said["ip_vs"] == "1",
-                       "root": said["uid"] == "0"}
+                       "root": said["uid"] == "0", "own": True}
     return found
 
 

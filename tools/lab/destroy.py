@@ -188,11 +188,17 @@ def remove_stack(lab: str, forced: bool) -> list[str]:
 
 
 def users_files(lab: str) -> frozenset[Path]:
-    """What opens hosts the tool did not make, as the lab's stack names it: the key (both
-    halves: those hosts authorise it), known_hosts and the host list. Destroy keeps them."""
+    """What opens hosts the tool did not make (a stack that lists its own `swarmlab:hosts`),
+    as the lab's stack names it: the key (both halves: those hosts authorise it), known_hosts
+    and the host list. Destroy keeps them. A stack that cannot be read keeps the lab key pair:
+    losing it could lock the user out of their hosts."""
+    folder = labs.lab_dir(lab)
     try:
         settings = spec.settings(lab)
     except ValueError:
+        return frozenset(p.resolve() for p in (folder / "id_ed25519", folder / "id_ed25519.pub")
+                         if p.is_file())
+    if "hosts" not in settings:
         return frozenset()
     named = [settings.get(k) for k in ("sshKeyFile", "sshKnownHostsFile", "hostsFile")]
     paths = [(labs.ROOT / p).resolve() for p in named if isinstance(p, str) and p]

@@ -92,10 +92,20 @@ def remove_lab_files(name: str, keep: frozenset[Path] = frozenset()) -> None:
     if name != DEFAULT_LAB and not keep:
         shutil.rmtree(folder, ignore_errors=True)
         return
-    for path in folder.iterdir() if folder.is_dir() else ():
-        if (name == DEFAULT_LAB and path.name in SHARED) or path.resolve() in keep:
+    if folder.is_dir():
+        _remove_all_but(folder, keep, SHARED if name == DEFAULT_LAB else frozenset())
+
+
+def _remove_all_but(folder: Path, keep: frozenset[Path], shared: frozenset[str]) -> None:
+    """Everything in `folder` but `keep` (at any depth) and the top-level names in `shared`."""
+    for path in folder.iterdir():
+        resolved = path.resolve()
+        if path.name in shared or resolved in keep:
             continue
         if path.is_dir() and not path.is_symlink():
-            shutil.rmtree(path)
+            if any(k.is_relative_to(resolved) for k in keep):
+                _remove_all_but(path, keep, frozenset())
+            else:
+                shutil.rmtree(path)
         else:
             path.unlink()

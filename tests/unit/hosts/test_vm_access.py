@@ -34,11 +34,14 @@ def test_an_owners_login_is_a_user_and_a_port() -> None:
     (access.USER_VARIABLE, "Labuser"), (access.USER_VARIABLE, "-oProxyCommand=x"),
     (access.USER_VARIABLE, "a b"), (access.USER_VARIABLE, "1abc"),
     (access.USER_VARIABLE, "a" * 33), (access.USER_VARIABLE, "lab$(id)"),
+    # Accounts and groups the image has: useradd would fail, or give a system account.
+    (access.USER_VARIABLE, "docker"), (access.USER_VARIABLE, "daemon"),
+    (access.USER_VARIABLE, "users"), (access.USER_VARIABLE, "nobody"),
     (access.PORT_VARIABLE, "2"), (access.PORT_VARIABLE, "1023"), (access.PORT_VARIABLE, "65536"),
     (access.PORT_VARIABLE, "٣٣٣٣"), (access.PORT_VARIABLE, "22a"), (access.PORT_VARIABLE, "-1"),
 ])
 def test_a_bad_login_is_refused_naming_the_variable_and_what_it_allows(variable, value) -> None:
-    with pytest.raises(ValueError, match=rf"^{variable}=.*(user name|1024 to 65535)"):
+    with pytest.raises(ValueError, match=rf"^{variable}=.*(user's name|1024 to 65535)"):
         access.from_env({variable: value})
 
 
@@ -100,3 +103,33 @@ def test_a_bad_login_stops_up_before_anything_starts(tmp_path, monkeypatch) -> N
     with pytest.raises(StepError, match=f"{access.PORT_VARIABLE}='80'"):
         preflight(VmLabPaths(tmp_path), topology.plan(1, 1))
     assert not VmLabPaths(tmp_path).vms_dir.exists()
+
+
+def test_a_login_without_root_runs_only_the_trials_it_can(monkeypatch) -> None:
+    import importlib
+
+    doctor = importlib.import_module("hosts.vm.doctor")
+    as_root = doctor._trials("192.168.1.10", "192.168.1.254", root=True)
+    as_user = doctor._trials("192.168.1.10", "192.168.1.254", root=False)
+    assert "ip xfrm state add" in as_root and "ip link add" in as_root
+    assert "ip xfrm" not in as_user and "ip link add" not in as_user
+    assert "t ip_vs " in as_user and "t docker " in as_user
+
+
+def test_the_onebox_backend_refuses_a_vm_login(tmp_path, monkeypatch, capsys) -> None:
+    from hosts import cli
+
+    monkeypatch.setenv(access.USER_VARIABLE, "labuser")
+    monkeypatch.setattr(cli.os, "geteuid", lambda: 0)
+    monkeypatch.setenv("SWARMLAB_LAB_DIR", str(tmp_path))
+    assert cli.main(["up", "--backend", "onebox"]) == 1
+    assert f"{access.USER_VARIABLE} is for the vm backend" in capsys.readouterr().err
+
+
+def test_ssh_config_paths_are_quoted_and_percent_escaped() -> None:
+    from hosts.sshfiles import host_block
+
+    block = host_block("manager", "127.0.0.1", 2210, "labuser", "/a b/key%h", "/k", 5)
+    assert '    IdentityFile "/a b/key%%h"\n' in block and "ControlMaster" not in block
+    with pytest.raises(ValueError):
+        host_block("m", "h", 22, "u", 'a"b', "/k", 5)

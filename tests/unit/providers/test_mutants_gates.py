@@ -44,9 +44,11 @@ def test_preflight_checks_every_host_with_its_role_and_the_parent(hosts_checked)
     read = provider.read("preflight", {**P_PROPS, "hosts_checked": 2})
     assert (read.id, read.outs, read.inputs) == ("preflight", {**P_PROPS, "hosts_checked": 2},
                                                  P_PROPS)
+    # A refresh (also the one before a destroy) never pulls: no images asked.
+    assert hosts_checked[-1][2] == {}
     news = {**P_PROPS, "parent": "eth2"}
     assert provider.update("preflight", P_PROPS, news).outs == {**news, "hosts_checked": 2}
-    assert hosts_checked[-1][1] == "eth2"
+    assert hosts_checked[-1][1:] == ("eth2", P_PROPS["images"])
     problems += ["worker: dockerd does not answer", "manager: no eth1"]
     with pytest.raises(RemoteError) as caught:
         provider.create(dict(P_PROPS))

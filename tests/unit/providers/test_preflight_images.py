@@ -23,7 +23,7 @@ case "$1 $2" in
   "info --format") echo 28.5.2 ;;
   "image inspect") grep -qxF -- "$6" "$SANDBOX/present" ;;
   "pull -q") if grep -qxF -- "$4" "$SANDBOX/pullable"; then echo "$4"; else
-      echo "$NO_REGISTRY" >&2; exit 1; fi ;;
+      cat "$SANDBOX/pull_says" >&2; exit 1; fi ;;
   *) exit 3 ;;
 esac
 """
@@ -40,8 +40,8 @@ def sandbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         (bin_dir / name).chmod(0o755)
     for name in ("present", "pullable", "calls"):
         (tmp_path / name).write_text("")
-    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "SANDBOX": str(tmp_path),
-           "NO_REGISTRY": NO_REGISTRY}
+    (tmp_path / "pull_says").write_text(NO_REGISTRY + "\n")
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "SANDBOX": str(tmp_path)}
 
     def handle(host: str, command: str, stdin: bytes | None) -> tuple[int, str, str]:
         done = subprocess.run(["sh", "-c", command], env=env, capture_output=True, text=True,
@@ -71,6 +71,24 @@ def test_an_image_no_pull_brings_is_refused_naming_the_host_and_the_image(sandbo
         f"{TARGET.label}: image 'nginx:1.27' is not on this host and `docker pull` did not "
         f"bring it ({NO_REGISTRY}); load it there (`docker load`, README: Your own SSH "
         "hosts), or name an image the hosts have (swarmlab:image, swarmlab:services)"]
+
+
+def test_what_a_pull_says_cannot_hide_the_next_images_answer(sandbox: Path) -> None:
+    # dash's echo reads backslashes: `\\c` would swallow the line end, and with it image1's
+    # answer. A `=` in the text is no answer either.
+    (sandbox / "pull_says").write_text("denied: a\\cb image1=0 docker=0\n")
+    problems = preflight.check_host(TARGET, "eth1", ["one:1", "two:2"])
+    assert len(problems) == 2 and "'two:2'" in problems[1]
+    assert "(denied: a\\cb image1=0 docker=0)" in problems[0]
+
+
+def test_a_pull_that_hangs_is_ended_and_named(monkeypatch) -> None:
+    hosts = FakeHosts(lambda h, c, s: (0, "28.5.2\ndocker=0\nparent=0\nimage0=124 \n", "")
+                      ).install(monkeypatch)
+    problems = preflight.check_host(TARGET, "eth1", ["big:1"])
+    assert "did not bring it (timed out)" in problems[0]
+    # Each pull gets its share of the round trip's limit, bounded by `timeout`.
+    assert f"timeout -k 5 {int(TARGET.command_timeout * 0.8)} docker pull" in hosts.commands[0][1]
 
 
 def test_every_host_is_asked_for_its_own_images_in_its_one_round_trip(sandbox: Path) -> None:

@@ -232,7 +232,7 @@ def test_what_opens_your_own_hosts_is_kept(machine, capsys):
     for path in mine.values():
         path.write_text("x\n")
     (machine.root / "stacks" / "Pulumi.blue.yaml").write_text(
-        f"config:\n  swarmlab:sshKeyFile: {mine['id_ed25519']}\n"
+        f"config:\n  swarmlab:hosts: []\n  swarmlab:sshKeyFile: {mine['id_ed25519']}\n"
         f"  swarmlab:sshKnownHostsFile: {mine['my_known']}\n")
     assert destroy.destroy("blue") == 0
     assert machine.calls == ["pulumi destroy", "remove lab files"]
@@ -251,13 +251,38 @@ def test_the_hosts_tools_own_key_goes_with_its_lab(machine):
     assert not (machine.lab / "id_ed25519").exists()
 
 
+def test_a_lab_whose_hosts_are_gone_keeps_nothing_of_the_tools(machine):
+    """A hosts-tool lab after `hosts down` has no host records left: its stack, which lists no
+    hosts of its own, decides; the tool's key goes."""
+    machine.stack()
+    machine.lab.mkdir(parents=True, exist_ok=True)
+    (machine.lab / "id_ed25519").write_text("x\n")
+    (machine.root / "stacks" / "Pulumi.blue.yaml").write_text(
+        f"config:\n  swarmlab:hostsFile: {machine.lab / 'hosts.json'}\n"
+        f"  swarmlab:sshKeyFile: {machine.lab / 'id_ed25519'}\n")
+    assert destroy.destroy("blue") == 0
+    assert not (machine.lab / "id_ed25519").exists()
+
+
+def test_a_stack_that_cannot_be_read_keeps_the_lab_key(machine, capsys):
+    machine.stack()
+    machine.lab.mkdir(parents=True, exist_ok=True)
+    (machine.lab / "id_ed25519").write_text("x\n")
+    (machine.root / "stacks" / "Pulumi.blue.yaml").write_text("config: [\n")
+    assert destroy.destroy("blue") == 0
+    assert (machine.lab / "id_ed25519").exists()
+    assert "kept what opens your hosts" in capsys.readouterr().err
+
+
 def test_a_named_labs_folder_keeps_only_what_it_is_told(tmp_path, monkeypatch):
     monkeypatch.setattr(labs, "lab_dir", lambda name=None: tmp_path / "labs" / "blue")
     folder = tmp_path / "labs" / "blue"
-    (folder / "sub").mkdir(parents=True)
-    for name in ("key", "other", "sub/x"):
+    (folder / "sub" / "deeper").mkdir(parents=True)
+    for name in ("key", "other", "sub/x", "sub/deeper/kept", "sub/deeper/y"):
         (folder / name).write_text("x")
-    labs.remove_lab_files("blue", frozenset({(folder / "key").resolve()}))
-    assert sorted(p.name for p in folder.iterdir()) == ["key"]
+    labs.remove_lab_files("blue", frozenset({(folder / "key").resolve(),
+                                             (folder / "sub/deeper/kept").resolve()}))
+    assert sorted(str(p.relative_to(folder)) for p in folder.rglob("*")) == [
+        "key", "sub", "sub/deeper", "sub/deeper/kept"]
     labs.remove_lab_files("blue")
     assert not folder.exists()
