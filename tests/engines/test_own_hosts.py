@@ -8,7 +8,9 @@ proven and destroyed with make, as that user."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,7 +120,7 @@ def _state(machines: list[Machine], key: Path, known: Path, command: str) -> dic
     return {m.name: _ssh(m, key, known, command).stdout.decode().strip() for m in machines}
 
 
-def test_the_lab_on_hosts_it_did_not_make_as_a_docker_group_user_on_port_2222(machines):
+def test_the_lab_on_hosts_it_did_not_make_as_a_docker_group_user_on_port_2222(machines, capsys):
     found, key = machines
     own_dir = labs.lab_dir(LAB.name)
     own_dir.mkdir(parents=True, exist_ok=True)
@@ -156,12 +158,21 @@ def test_the_lab_on_hosts_it_did_not_make_as_a_docker_group_user_on_port_2222(ma
         loaded = _ssh(m, key, known, "docker load", stdin=archive.read_bytes())
         assert loaded.returncode == 0, loaded.stderr.decode()
 
-    make("up", "STACK=hosts", test_lab=LAB, timeout=1800)
-    validated = make("validate", test_lab=LAB, timeout=1800)
-    out = validated.stdout + validated.stderr
-    assert " passed" in out and " failed" not in out, out
-    destroyed = make("destroy", test_lab=LAB, timeout=1200)
-    assert "is gone" in destroyed.stdout + destroyed.stderr
+    took = {}
+    for verb in ("up", "validate", "destroy"):
+        start = time.monotonic()
+        done = make(verb, *(["STACK=hosts"] if verb == "up" else []), test_lab=LAB, timeout=1800)
+        took[verb] = time.monotonic() - start
+        out = done.stdout + done.stderr
+        if verb == "validate":
+            summary = re.search(r"\d+ passed[^\n]*", out)
+            assert summary and " failed" not in out, out
+    assert "is gone" in out and "kept what opens your hosts" in out, out
+    assert known.exists() and key.exists()
+    with capsys.disabled():
+        print(f"\n  as {USER} on port {PORT}: " + ", ".join(f"make {v} {t:.0f} s"
+                                                          for v, t in took.items())
+              + f"; validate: {summary[0]}")
     left = _state(found, key, known, "docker info --format '{{.Swarm.LocalNodeState}}'; "
                   "docker ps -aq | wc -l")
     assert set(left.values()) == {"inactive\n0"}, left
