@@ -87,7 +87,7 @@ STACK := $(or $(LAB_STACK),$(if $(filter vm,$(BACKEND)),vm,local))
 endif
 $(if $(call one_of,STACK,$(STACKS)),,$(call refuse,STACK,$(STACK_FORM)))
 # The one-box hosts' Docker engine: the machine's (system, the default), or Debian's pinned
-# 26 or 28 (hosts/engines.json), fetched into $(SWARMLAB_CACHE)/engines. Left out, a lab that
+# 26 or 28 (hosts/onebox/engines.json), fetched into $(SWARMLAB_CACHE)/engines. Left out, a lab that
 # is up keeps the engine it was made with (its net.json).
 ENGINES := system 26 28
 ifneq ($(origin ENGINE),undefined)

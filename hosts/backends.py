@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from hosts import doctor, engines, image, inventory, status, teardown
-from hosts import up as onebox_up
+from hosts import image, inventory
+from hosts.onebox import doctor, engines, status, teardown
+from hosts.onebox import up as onebox_up
 from hosts.paths import LabPaths, private_dir
 from hosts.report import Reporter
 from hosts.topology import Host, LabNet

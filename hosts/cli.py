@@ -11,18 +11,8 @@ from pathlib import Path
 
 from pyroute2 import IPRoute
 
-from hosts import (
-    backends,
-    doctor,
-    engines,
-    guard,
-    image,
-    inventory,
-    neighbours,
-    network,
-    status,
-    topology,
-)
+from hosts import backends, image, inventory, topology
+from hosts.onebox import doctor, engines, guard, neighbours, network, status
 from hosts.paths import LabPaths
 from hosts.report import PREFIX, Reporter, StepError
 from hosts.vm import access

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from hosts import keys
+from hosts.onebox.sshd import host_public_key
 from hosts.paths import LabPaths, private_dir, write_if_changed
-from hosts.sshd import host_public_key
 from hosts.topology import Host
 
 

@@ -20,8 +20,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from hosts import mounts
 from hosts.commands import CommandError, clean_env, run
+from hosts.onebox import mounts
 from hosts.report import Reporter, StepError
 from hosts.vm import paths, recipe
 from hosts.vm.paths import ImagePaths

@@ -8,8 +8,8 @@ from typing import Any
 
 import paramiko
 
-from hosts import doctor as onebox
 from hosts.inventory import read_net
+from hosts.onebox import doctor as onebox
 from hosts.paths import LabPaths
 from hosts.vm import accel, access, inventory, remote
 from hosts.vm.paths import VmLabPaths

@@ -1,5 +1,5 @@
 """The lab on the Docker its users run. The one-box lab on Debian's Docker 26 and 28
-(hosts/engines.json), besides the lab suite that tests/lab runs on each: the hosts run the
+(hosts/onebox/engines.json), besides the lab suite that tests/lab runs on each: the hosts run the
 pinned engine, drift is put back by a plain `pulumi up`, and `make destroy` leaves nothing of
 the lab. And VMs from Debian forky, where kernel, Docker, containerd and runc are all the
 suite's own: the same, with the lab suite and the stack's checks run by `make validate`."""
@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from hosts import engines
+from hosts.onebox import engines
 from tests.support import builder
 from tests.support.damage_lab import destroyed_leaving_nothing, make, own_lab
 from tests.support.lab import Lab

@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from hosts import engine, procs
+from hosts import procs
+from hosts.onebox import engine
 from tests.support.hoststool_lab import HOSTS, NET, LiveLab, hosts_env, run_hosts
 
 SYSTEM_SOCKET = Path("/run/containerd/containerd.sock")

@@ -18,7 +18,8 @@ from typing import Any
 import paramiko
 import pytest
 
-from hosts import dockerapi, doctor, image, mounts, procs
+from hosts import image, procs
+from hosts.onebox import dockerapi, doctor, mounts
 from hosts.paths import LabPaths
 from modules.docker import swarm
 from modules.ssh import Target

@@ -167,7 +167,7 @@ def test_the_uploaded_files_are_ones_the_tests_write() -> None:
 
 
 def test_an_engine_matrix_builds_validates_and_destroys_the_lab_on_each_engine() -> None:
-    from hosts import engines
+    from hosts.onebox import engines
 
     job = workflow()["jobs"]["engines"]
     assert job["strategy"]["matrix"]["engine"] == list(engines.choices())
@@ -189,4 +189,4 @@ def test_the_restored_cache_is_root_s_before_root_runs_binaries_from_it() -> Non
         step = job["steps"][give]["run"]
         assert 'sudo chown -R root:root "$dir"' in step and '"$HOME/.cache/swarmlab"' in step
     key = next(s for s in steps() if s.get("id") == "tools")["with"]["key"]
-    assert "'hosts/engines.json'" in key
+    assert "'hosts/onebox/engines.json'" in key

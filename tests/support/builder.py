@@ -39,7 +39,7 @@ class TestLab:
     managers: int = 1
     workers: int = 1
     engine: str = "system"
-    """The one-box hosts' Docker engine (hosts/engines.json): the machine's, 26 or 28."""
+    """The one-box hosts' Docker engine (hosts/onebox/engines.json): the machine's, 26 or 28."""
     debian: str = "bookworm"
     """The VMs' Debian suite (hosts/vm/recipe.py): its kernel and its own Docker."""
 

@@ -109,7 +109,8 @@ class Shut:
 def shut_the_machine(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """No netlink, no `ip`, no daemons, not root, a checkout of its own below `tmp_path`
     (so no real lab of this checkout is read); /run/netns is an empty folder (returned)."""
-    from hosts import backends, cli, commands, doctor, guard, network, teardown, up
+    from hosts import backends, cli, commands
+    from hosts.onebox import doctor, guard, network, teardown, up
 
     for module in (cli, doctor, guard, network, teardown, up):
         monkeypatch.setattr(module, "IPRoute", Shut("IPRoute"), raising=False)

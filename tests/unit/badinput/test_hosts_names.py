@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from hosts import cli
-from hosts import up as onebox
+from hosts.onebox import up as onebox
 from tests.support.badinput import Bad, ids
 from tests.support.fakenet import shut_the_machine
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from hosts import doctor, topology
+from hosts import topology
+from hosts.onebox import doctor
 from hosts.paths import LabPaths
 from modules import preflight
 from modules.docker import engine, releases, snapshot

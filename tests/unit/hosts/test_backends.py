@@ -7,7 +7,8 @@ from __future__ import annotations
 import inspect
 import re
 
-from hosts import backends, cli, engines, inventory
+from hosts import backends, cli, inventory
+from hosts.onebox import engines
 from hosts.vm import recipe
 from tests.support.paths import ROOT
 

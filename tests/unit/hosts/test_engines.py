@@ -1,4 +1,4 @@
-"""Docker engines besides the machine's (hosts/engines.py, hosts/engine.py): the pins are
+"""Docker engines besides the machine's (hosts/onebox/engines.py, hosts/onebox/engine.py): the pins are
 the only source, a package the archive does not serve or whose sha256 differs is refused by
 name before anything is unpacked, apt never reads or writes the machine's own sources or
 state, and a lab keeps the engine it was made with."""
@@ -20,9 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from hosts import backends, cli, engine, engines, inventory, procs, topology
-from hosts import up as onebox
+from hosts import backends, cli, inventory, procs, topology
 from hosts.commands import SYSTEM_PATH, CommandError
+from hosts.onebox import engine, engines
+from hosts.onebox import up as onebox
 from hosts.paths import LabPaths
 from hosts.report import StepError
 from hosts.vm import recipe

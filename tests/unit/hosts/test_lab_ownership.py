@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from hosts import cli, inventory, network, teardown, topology
+from hosts import cli, inventory, topology
+from hosts.onebox import network, teardown
 from hosts.paths import LabPaths
 from hosts.report import Reporter
 from tests.support.fakenet import FakeIPRoute, link, record_blue_lab, record_lab, shut_the_machine

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from hosts import cli, doctor, neighbours, topology
-from hosts import up as onebox
+from hosts import cli, topology
+from hosts.onebox import doctor, neighbours
+from hosts.onebox import up as onebox
 from hosts.paths import LabPaths
 from hosts.report import StepError
 from tests.support.fakenet import (

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from hosts import outside
+from hosts.onebox import outside
 from hosts.paths import LabPaths
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from hosts import image, mounts, sshd, sshfiles, topology
+from hosts import image, sshfiles, topology
+from hosts.onebox import mounts, sshd
 from hosts.paths import LabPaths
 
 

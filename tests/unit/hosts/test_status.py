@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from hosts import backends, status
+from hosts import backends
+from hosts.onebox import status
 from hosts.paths import LabPaths
 
 vm_status = importlib.import_module("hosts.vm.status")  # hosts.vm exports its function `status`

@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from hosts import containerd, dockerd, holder, lock, mounts, network, outside, procs, sshd, teardown
+from hosts import lock, procs
+from hosts.onebox import containerd, dockerd, holder, mounts, network, outside, sshd, teardown
 from hosts.paths import HostPaths, LabPaths
 from hosts.report import Reporter, StepError
 from hosts.topology import lab_net

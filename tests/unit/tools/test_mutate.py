@@ -83,7 +83,7 @@ def test_each_file_counts_for_the_first_pattern_it_matches_and_others_are_left_o
         "modules/ssh/session.py": meta({"modules.ssh.session.x_run__mutmut_1": 0}),
         "modules/ssh/target.py": meta({"modules.ssh.target.xǁTargetǁas_dict__mutmut_1": 1}),
         "hosts/topology.py": meta({"hosts.topology.x_plan__mutmut_1": 1}),
-        "hosts/up.py": meta({"hosts.up.x_up__mutmut_1": 0}),
+        "hosts/onebox/up.py": meta({"hosts.onebox.up.x_up__mutmut_1": 0}),
     }
     rows = score.tally(metas, PATTERNS)
     assert [(r.package, r.tally.killed, r.tally.total) for r in rows] == [

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from pyroute2 import IPRoute
 
-from hosts import guard
 from hosts.commands import run
+from hosts.onebox import guard
 from hosts.topology import HOST_IFNAME, HOST_NAME, Host, LabNet
 
 NETNS_DIR = Path("/run/netns")

@@ -11,8 +11,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from hosts import holder, keys, procs, sockets
+from hosts import keys, procs
 from hosts.commands import SYSTEM_PATH, run, spawn_daemon
+from hosts.onebox import holder, sockets
 from hosts.paths import HostPaths, LabPaths, write_if_changed
 from hosts.topology import Host
 

@@ -13,9 +13,10 @@ import json
 import time
 from typing import Any
 
-from hosts import dockerapi, holder, procs
+from hosts import procs
 from hosts.commands import clean_env, spawn_daemon
-from hosts.engine import Engine
+from hosts.onebox import dockerapi, holder
+from hosts.onebox.engine import Engine
 from hosts.paths import HostPaths, write_if_changed
 from hosts.topology import Host
 

@@ -15,7 +15,7 @@ import time
 
 from hosts import procs
 from hosts.commands import spawn_daemon
-from hosts.network import netns_inode, netns_path
+from hosts.onebox.network import netns_inode, netns_path
 from hosts.paths import HostPaths
 from hosts.topology import Host
 

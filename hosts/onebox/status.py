@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from hosts import dockerapi, dockerd, holder, inventory, sshd, table
+from hosts import inventory, table
+from hosts.onebox import dockerapi, dockerd, holder, sshd
+from hosts.onebox.teardown import lab_host_names
 from hosts.paths import LabPaths
-from hosts.teardown import lab_host_names
 from hosts.topology import HOST_NAME, LabNet
 from modules.docker import releases
 from modules.docker.releases import VERSIONS

@@ -21,9 +21,10 @@ from typing import Any
 from pyroute2 import IPRoute
 from pyroute2.netlink.exceptions import NetlinkError
 
-from hosts import dockerapi, dockerd, guard, holder, inventory, procs, sockets, table
+from hosts import inventory, procs, table
 from hosts.commands import CommandError, run
-from hosts.network import netns_exists
+from hosts.onebox import dockerapi, dockerd, guard, holder, sockets
+from hosts.onebox.network import netns_exists
 from hosts.paths import LabPaths
 from hosts.topology import HOST_IFNAME, Host, LabNet, lab_net
 from modules.docker import releases

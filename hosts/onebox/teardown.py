@@ -14,7 +14,8 @@ from collections.abc import Sequence
 
 from pyroute2 import IPRoute
 
-from hosts import containerd, dockerd, holder, inventory, lock, mounts, network, outside, procs, sshd
+from hosts import inventory, lock, procs
+from hosts.onebox import containerd, dockerd, holder, mounts, network, outside, sshd
 from hosts.paths import LabPaths
 from hosts.report import Reporter, StepError
 from hosts.topology import HOST_NAME, LabNet

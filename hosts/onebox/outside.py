@@ -18,7 +18,7 @@ import json
 import os
 from pathlib import Path
 
-from hosts import mounts
+from hosts.onebox import mounts
 from hosts.paths import LabPaths, recorded_lab_dirs
 
 NETNS_DIR = Path("/run/netns")

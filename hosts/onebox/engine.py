@@ -12,8 +12,8 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from hosts import engines
 from hosts.commands import SYSTEM_PATH, run
+from hosts.onebox import engines
 
 # dockerd finds docker-init and runc on its PATH itself; they must be there too.
 BINARIES = ("dockerd", "containerd", "runc", "docker-init", "docker")

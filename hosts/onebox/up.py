@@ -13,7 +13,9 @@ from collections.abc import Sequence
 
 from pyroute2 import IPRoute
 
-from hosts import (
+from hosts import image, inventory, lock, procs, sshfiles
+from hosts.commands import CommandError
+from hosts.onebox import (
     containerd,
     dockerapi,
     dockerd,
@@ -21,20 +23,14 @@ from hosts import (
     engines,
     guard,
     holder,
-    image,
-    inventory,
-    lock,
     mounts,
     network,
     outside,
-    procs,
     sshd,
-    sshfiles,
 )
-from hosts.commands import CommandError
+from hosts.onebox.teardown import clean_hosts, lab_host_names
 from hosts.paths import CONTROL_SOCKET, UNIX_SOCKET_MAX, LabPaths, private_dir
 from hosts.report import Reporter, StepError
-from hosts.teardown import clean_hosts, lab_host_names
 from hosts.topology import Host, LabNet
 
 REQUIRED_TOOLS = ("ip", "nsenter", "unshare", "setsid", "ssh-keygen", "sshd")

@@ -13,9 +13,10 @@ from __future__ import annotations
 import socket
 import time
 
-from hosts import holder, procs
+from hosts import procs
 from hosts.commands import clean_env, spawn_daemon
-from hosts.engine import Engine
+from hosts.onebox import holder
+from hosts.onebox.engine import Engine
 from hosts.paths import HostPaths, write_if_changed
 from hosts.topology import Host
 
