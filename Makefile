@@ -165,7 +165,7 @@ LABTOOL := $(PY) -m tools.lab --lab=$(call typed,LAB)
 
 .PHONY: help deps tools hosts hosts-down stack up lab validate destroy status doctor \
         test test-unit lint env bench vagrant-lab vagrant-destroy diagram inspect \
-        matrix exec capture mutate
+        matrix exec capture mutate partition heal
 
 help:
 	@echo "make lab       deps + tools + hosts + pulumi up (the whole lab)"
@@ -238,6 +238,15 @@ exec: deps
 capture: deps
 	@$(LABTOOL) capture --node=$(call arg,NODE) --iface=$(call arg,IFACE) \
 	  --duration=$(call arg,DURATION) --filter=$(call arg,FILTER)
+
+# Faults (tools/lab/faults.py): cut hosts from the rest of the lab LAN, every kind of
+# traffic, both ways; each call adds a partition. `make heal` removes them all.
+#   make partition NODE=worker      make partition NODE=manager2,manager3      make heal
+partition: deps
+	@$(LABTOOL) partition --node=$(call arg,NODE)
+
+heal: deps
+	@$(LABTOOL) heal
 
 # The lab down from any state (tools/lab/destroy.py): `pulumi destroy`, and where it cannot
 # finish, the hosts the hosts tool made taken down by what it recorded; then the lab's stack

@@ -20,6 +20,7 @@ import json
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import graphviz
@@ -30,7 +31,19 @@ from modules.checks import declared
 from modules.checks.run import run_checks
 from modules.spec.settings import default
 from modules.ssh import RemoteError
-from tools.lab import capture, destroy, diagram, execute, inspect, labs, matrix, spec, stackfile, summary
+from tools.lab import (
+    capture,
+    destroy,
+    diagram,
+    execute,
+    faults,
+    inspect,
+    labs,
+    matrix,
+    spec,
+    stackfile,
+    summary,
+)
 
 
 def _pulumi(*args: str) -> subprocess.CompletedProcess[str]:
@@ -177,6 +190,28 @@ def cmd_exec(args: argparse.Namespace) -> int:
     return 0 if all(o.exit_status == 0 for o in found) else 1
 
 
+def cmd_partition(args: argparse.Namespace) -> int:
+    if cmd_require(args) != 0:
+        return 1
+    return _fault(lambda: faults.cut(args.lab, args.node))
+
+
+def cmd_heal(args: argparse.Namespace) -> int:
+    if cmd_require(args) != 0:
+        return 1
+    return _fault(lambda: faults.heal(args.lab))
+
+
+def _fault(verb: Callable[[], str]) -> int:
+    try:
+        said = verb()
+    except RuntimeError as err:
+        print(f"[lab] {err}", file=sys.stderr)
+        return 1
+    print(f"[lab] {said}")
+    return 0
+
+
 def cmd_capture(args: argparse.Namespace) -> int:
     seconds = capture.parse_seconds(args.duration)
     if cmd_require(args) != 0:
@@ -242,11 +277,14 @@ def main(argv: list[str] | None = None) -> int:
     p_capture.add_argument("--duration", default="5", help=f"seconds, 1 to {capture.MAX_SECONDS}")
     p_capture.add_argument("--filter", default="")
     sub.add_parser("destroy", help="the lab down from any state, nothing of it left")
+    p_partition = sub.add_parser("partition", help="cut hosts from the rest of the lab LAN")
+    p_partition.add_argument("--node", required=True)
+    sub.add_parser("heal", help="every partition removed")
     args = parser.parse_args(argv)
     verbs = {"stack": cmd_stack, "summary": cmd_summary, "require": cmd_require, "subnet": cmd_subnet,
              "inspect": cmd_inspect, "diagram": cmd_diagram, "validate": cmd_validate,
              "matrix": cmd_matrix, "exec": cmd_exec, "capture": cmd_capture,
-             "destroy": cmd_destroy}
+             "destroy": cmd_destroy, "partition": cmd_partition, "heal": cmd_heal}
     try:
         _checked(args)
         if args.verb == "diagram" and args.out is None:
