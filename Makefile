@@ -165,7 +165,7 @@ LABTOOL := $(PY) -m tools.lab --lab=$(call typed,LAB)
 
 .PHONY: help deps tools hosts hosts-down stack up lab validate destroy status doctor \
         test test-unit lint env bench vagrant-lab vagrant-destroy diagram inspect \
-        matrix exec capture mutate partition heal
+        matrix exec capture mutate partition heal node-stop node-start
 
 help:
 	@echo "make lab       deps + tools + hosts + pulumi up (the whole lab)"
@@ -247,6 +247,13 @@ partition: deps
 
 heal: deps
 	@$(LABTOOL) heal
+
+# A node failure: that host's dockerd stopped (the host stays up and reachable), or started.
+node-stop: deps
+	@$(PY) -m hosts node-stop -- $(call arg,NODE)
+
+node-start: deps
+	@$(PY) -m hosts node-start -- $(call arg,NODE)
 
 # The lab down from any state (tools/lab/destroy.py): `pulumi destroy`, and where it cannot
 # finish, the hosts the hosts tool made taken down by what it recorded; then the lab's stack

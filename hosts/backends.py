@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from hosts import image, inventory
-from hosts.onebox import doctor, engines, status, teardown
+from hosts.onebox import doctor, engines, node, status, teardown
 from hosts.onebox import up as onebox_up
 from hosts.paths import LabPaths, private_dir
 from hosts.report import Reporter
@@ -42,6 +42,12 @@ class Backend(Protocol):
 
     def doctor(self, lab: LabPaths, names: list[str] | None) -> list[dict[str, Any]]: ...
 
+    def stop_docker(self, lab: LabPaths, host: Host) -> str:
+        """A node failure: the host's dockerd stopped, the host itself still reachable."""
+        ...
+
+    def start_docker(self, lab: LabPaths, host: Host) -> str: ...
+
 
 class OneBox:
     """Network namespaces on this machine, each with its own containerd, dockerd and sshd."""
@@ -66,6 +72,12 @@ class OneBox:
 
     def doctor(self, lab: LabPaths, names: list[str] | None) -> list[dict[str, Any]]:
         return doctor.check_all(lab, names)
+
+    def stop_docker(self, lab: LabPaths, host: Host) -> str:
+        return node.stop_docker(lab, host)
+
+    def start_docker(self, lab: LabPaths, host: Host) -> str:
+        return node.start_docker(lab, host)
 
 
 class Vm:
@@ -111,6 +123,16 @@ class Vm:
         from hosts import vm
 
         return vm.doctor(lab.root, names)
+
+    def stop_docker(self, lab: LabPaths, host: Host) -> str:
+        from hosts.vm import node as vm_node
+
+        return vm_node.stop_docker(lab, host.name)
+
+    def start_docker(self, lab: LabPaths, host: Host) -> str:
+        from hosts.vm import node as vm_node
+
+        return vm_node.start_docker(lab, host.name)
 
 
 BACKENDS: dict[str, Backend] = {"onebox": OneBox(), "vm": Vm()}

@@ -51,6 +51,9 @@ def _parser() -> argparse.ArgumentParser:
     p_image = sub.add_parser("image", help="write the lab image as a `docker save` archive, "
                              "for hosts you run yourself: ssh HOST docker load < FILE")
     p_image.add_argument("file", help="where to write it (an existing file is replaced)")
+    for verb, what in (("node-stop", "stop"), ("node-start", "start")):
+        p_node = sub.add_parser(verb, help=f"{what} these hosts' dockerd (a node failure)")
+        p_node.add_argument("nodes", help="all, or host names separated by commas")
     p_guard = sub.add_parser("guard", help="the guard routes: show them, or remove them "
                              "(refused while any lab is up)")
     p_guard.add_argument("--remove", action="store_true")
@@ -169,6 +172,28 @@ def cmd_image(args: argparse.Namespace, lab: LabPaths) -> int:
     return 0
 
 
+def _lab_hosts(lab: LabPaths, net: topology.LabNet, asked: str) -> list[topology.Host]:
+    """The recorded hosts `asked` names (all, or names separated by commas, each once)."""
+    hosts = [topology.Host(r["name"], r["address"], r["role"], net)
+             for r in inventory.read_raw(lab)]
+    names = [h.name for h in hosts]
+    if not hosts:
+        raise StepError("node", f"no lab is up ({lab.root}): run `make lab`")
+    chosen = names if asked == "all" else [n.strip() for n in asked.split(",")]
+    if not all(n in names for n in chosen) or len(set(chosen)) != len(chosen):
+        raise ValueError(f"NODE={asked!r}: allowed: all, or one or more of {', '.join(names)} "
+                         "(comma-separated, each once)")
+    return [h for h in hosts if h.name in chosen]
+
+
+def cmd_node(args: argparse.Namespace, lab: LabPaths) -> int:
+    net, backend, _ = _backend(lab)
+    act = backend.stop_docker if args.command == "node-stop" else backend.start_docker
+    for host in _lab_hosts(lab, net, args.nodes):
+        print(f"{PREFIX} {host.name}: {act(lab, host)}")
+    return 0
+
+
 def cmd_guard(args: argparse.Namespace, lab: LabPaths) -> int:
     with IPRoute() as ipr:
         if not args.remove:
@@ -184,7 +209,8 @@ def cmd_guard(args: argparse.Namespace, lab: LabPaths) -> int:
 
 
 COMMANDS = {"up": cmd_up, "down": cmd_down, "status": cmd_status, "doctor": cmd_doctor,
-            "image": cmd_image, "guard": cmd_guard}
+            "image": cmd_image, "guard": cmd_guard, "node-stop": cmd_node,
+            "node-start": cmd_node}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -195,7 +221,8 @@ def main(argv: list[str] | None = None) -> int:
         lab = LabPaths.default()
         if args.command == "up":
             _up_input(args)
-        if args.command in ("up", "down", "doctor", "guard") and os.geteuid() != 0:
+        if args.command in ("up", "down", "doctor", "guard", "node-stop", "node-start") \
+                and os.geteuid() != 0:
             raise StepError(args.command, "must run as root (namespaces, routes, daemons)")
         return COMMANDS[args.command](args, lab)
     except StepError as err:

@@ -10,6 +10,9 @@ Vagrant's it would cut the tool off, so the verbs refuse them, naming why.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -87,14 +90,21 @@ def cut(lab: str, node: str) -> str:
 
 
 def heal(lab: str) -> str:
-    """`make heal`: no partition left (idempotent)."""
+    """`make heal`: no partition left, every dockerd running (idempotent)."""
     require_tools_hosts(lab)
     lab_spec = spec.lab_spec(lab)
     problems = apply(lab_spec, Partitions())
     if problems:
         raise RuntimeError("not healed: " + "; ".join(problems))
     write(lab, Partitions())
-    return "healed: every host reaches every other on the lab LAN"
+    started = subprocess.run([sys.executable, "-m", "hosts", "node-start", "all"], cwd=labs.ROOT,
+                             env={**os.environ, "SWARMLAB_LAB": lab,
+                                  "SWARMLAB_LAB_DIR": str(labs.lab_dir(lab))}, capture_output=True,
+                             text=True, timeout=600, check=False)
+    if started.returncode != 0:
+        raise RuntimeError("partitions removed, but not every dockerd started: "
+                           + (started.stderr or started.stdout).strip())
+    return "healed: every host reaches every other on the lab LAN, every dockerd runs"
 
 
 def describe(lab_spec: LabSpec, parts: Partitions) -> str:
