@@ -158,6 +158,10 @@ export SWARMLAB_ARG_IFACE := $(value IFACE)
 export SWARMLAB_ARG_DURATION := $(value DURATION)
 export SWARMLAB_ARG_FILTER := $(value FILTER)
 export SWARMLAB_ARG_FORMAT := $(value FORMAT)
+export SWARMLAB_ARG_DELAY := $(value DELAY)
+export SWARMLAB_ARG_JITTER := $(value JITTER)
+export SWARMLAB_ARG_LOSS := $(value LOSS)
+export SWARMLAB_ARG_RATE := $(value RATE)
 arg = "$$SWARMLAB_ARG_$(1)"
 
 PULUMI := pulumi --cwd $(ROOT) --non-interactive --stack $(call typed,LAB)
@@ -165,7 +169,7 @@ LABTOOL := $(PY) -m tools.lab --lab=$(call typed,LAB)
 
 .PHONY: help deps tools hosts hosts-down stack up lab validate destroy status doctor \
         test test-unit lint env bench vagrant-lab vagrant-destroy diagram inspect \
-        matrix exec capture mutate partition heal node-stop node-start
+        matrix exec capture mutate partition heal node-stop node-start impair unimpair
 
 help:
 	@echo "make lab       deps + tools + hosts + pulumi up (the whole lab)"
@@ -247,6 +251,16 @@ partition: deps
 
 heal: deps
 	@$(LABTOOL) heal
+
+# netem on a host's LAN interface (any subset of the values; refused naming sch_netem where
+# the kernel has none, as on the one-box hosts):
+#   make impair NODE=worker DELAY=100ms JITTER=10ms LOSS=5% RATE=10mbit   make unimpair NODE=worker
+impair: deps
+	@$(LABTOOL) impair --node=$(call arg,NODE) --delay=$(call arg,DELAY) \
+	  --jitter=$(call arg,JITTER) --loss=$(call arg,LOSS) --rate=$(call arg,RATE)
+
+unimpair: deps
+	@$(LABTOOL) unimpair --node=$(call arg,NODE)
 
 # A node failure: that host's dockerd stopped (the host stays up and reachable), or started.
 node-stop: deps

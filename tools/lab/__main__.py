@@ -196,6 +196,19 @@ def cmd_partition(args: argparse.Namespace) -> int:
     return _fault(lambda: faults.cut(args.lab, args.node))
 
 
+def cmd_impair(args: argparse.Namespace) -> int:
+    if cmd_require(args) != 0:
+        return 1
+    return _fault(lambda: faults.impair_nodes(args.lab, args.node, args.delay, args.jitter,
+                                              args.loss, args.rate))
+
+
+def cmd_unimpair(args: argparse.Namespace) -> int:
+    if cmd_require(args) != 0:
+        return 1
+    return _fault(lambda: faults.unimpair(args.lab, args.node))
+
+
 def cmd_heal(args: argparse.Namespace) -> int:
     if cmd_require(args) != 0:
         return 1
@@ -279,12 +292,19 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("destroy", help="the lab down from any state, nothing of it left")
     p_partition = sub.add_parser("partition", help="cut hosts from the rest of the lab LAN")
     p_partition.add_argument("--node", required=True)
-    sub.add_parser("heal", help="every partition removed")
+    p_impair = sub.add_parser("impair", help="netem on hosts' LAN interfaces")
+    p_impair.add_argument("--node", required=True)
+    for value in ("delay", "jitter", "loss", "rate"):
+        p_impair.add_argument(f"--{value}", default="")
+    p_unimpair = sub.add_parser("unimpair", help="netem taken off hosts' LAN interfaces")
+    p_unimpair.add_argument("--node", required=True)
+    sub.add_parser("heal", help="every partition and impairment removed, every dockerd started")
     args = parser.parse_args(argv)
     verbs = {"stack": cmd_stack, "summary": cmd_summary, "require": cmd_require, "subnet": cmd_subnet,
              "inspect": cmd_inspect, "diagram": cmd_diagram, "validate": cmd_validate,
              "matrix": cmd_matrix, "exec": cmd_exec, "capture": cmd_capture,
-             "destroy": cmd_destroy, "partition": cmd_partition, "heal": cmd_heal}
+             "destroy": cmd_destroy, "partition": cmd_partition, "heal": cmd_heal,
+             "impair": cmd_impair, "unimpair": cmd_unimpair}
     try:
         _checked(args)
         if args.verb == "diagram" and args.out is None:

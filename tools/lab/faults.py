@@ -14,34 +14,51 @@ import os
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from hosts.inventory import read_net
 from hosts.paths import LabPaths
 from modules.spec import LabSpec
 from modules.ssh import RemoteError, Target, run
-from tools.lab import labs, partition, spec
+from tools.lab import execute, impair, labs, partition, spec
+from tools.lab.impair import Impairment
 from tools.lab.partition import Partitions
+
+
+@dataclass(frozen=True)
+class Faults:
+    """What is broken on purpose: the partitions, and each impaired host's netem values."""
+
+    partitions: Partitions = field(default_factory=Partitions)
+    impaired: dict[str, Impairment] = field(default_factory=dict)
+
+    @property
+    def any(self) -> bool:
+        return bool(self.partitions.groups or self.impaired)
 
 
 def state_file(lab: str) -> Path:
     return labs.lab_dir(lab) / "faults.json"
 
 
-def read(lab: str) -> Partitions:
+def read(lab: str) -> Faults:
     try:
         data = json.loads(state_file(lab).read_text())
     except FileNotFoundError:
-        return Partitions()
-    return Partitions(tuple(tuple(g) for g in data.get("partitions", [])))
+        return Faults()
+    return Faults(Partitions(tuple(tuple(g) for g in data.get("partitions", []))),
+                  {h: Impairment(**v) for h, v in data.get("impaired", {}).items()})
 
 
-def write(lab: str, parts: Partitions) -> None:
+def write(lab: str, faults: Faults) -> None:
     path = state_file(lab)
-    if not parts.groups:
+    if not faults.any:
         path.unlink(missing_ok=True)
         return
-    path.write_text(json.dumps({"partitions": [list(g) for g in parts.groups]}, indent=2) + "\n")
+    path.write_text(json.dumps({"partitions": [list(g) for g in faults.partitions.groups],
+                                "impaired": {h: i.as_dict() for h, i in faults.impaired.items()}},
+                               indent=2) + "\n")
 
 
 def require_tools_hosts(lab: str) -> str:
@@ -68,12 +85,26 @@ def _on_all(targets: dict[str, Target], scripts: dict[str, str]) -> list[str]:
         return [p for p in pool.map(one, scripts) if p]
 
 
-def apply(lab_spec: LabSpec, parts: Partitions) -> list[str]:
-    """Every host's LAN filter as `parts` says (none where nothing is cut)."""
+def apply(lab_spec: LabSpec, faults: Faults) -> list[str]:
+    """Every host's LAN interface as `faults` says (as built where nothing is wrong)."""
     iface = lab_spec.macvlan.parent
-    scripts = {h.name: partition.apply_script(iface, partition.allowed(lab_spec, parts, h.name))
-               if parts.groups else partition.heal_script(iface) for h in lab_spec.hosts}
+    parts = faults.partitions
+    scripts = {}
+    for h in lab_spec.hosts:
+        impaired = faults.impaired.get(h.name)
+        if not parts.groups and impaired is None:
+            scripts[h.name] = partition.heal_script(iface)
+            continue
+        nets = partition.allowed(lab_spec, parts, h.name) if parts.groups else None
+        scripts[h.name] = partition.apply_script(iface, nets, impaired.netem() if impaired else ())
     return _on_all(spec.targets(lab_spec), scripts)
+
+
+def _change(lab: str, lab_spec: LabSpec, faults: Faults) -> None:
+    problems = apply(lab_spec, faults)
+    if problems:
+        raise RuntimeError("not in place: " + "; ".join(problems))
+    write(lab, faults)
 
 
 def cut(lab: str, node: str) -> str:
@@ -81,36 +112,65 @@ def cut(lab: str, node: str) -> str:
     require_tools_hosts(lab)
     lab_spec = spec.lab_spec(lab)
     nodes = partition.check_nodes(lab_spec, node)
-    parts = read(lab).add(nodes)
-    problems = apply(lab_spec, parts)
-    if problems:
-        raise RuntimeError("partition not in place: " + "; ".join(problems))
-    write(lab, parts)
-    return describe(lab_spec, parts)
+    found = read(lab)
+    faults = Faults(found.partitions.add(nodes), found.impaired)
+    _change(lab, lab_spec, faults)
+    return describe(lab_spec, faults)
+
+
+def impair_nodes(lab: str, node: str, delay: str, jitter: str, loss: str, rate: str) -> str:
+    """`make impair NODE=... DELAY=...`: netem on those hosts' LAN interfaces, refused where
+    the kernel has none, before anything changes."""
+    require_tools_hosts(lab)
+    lab_spec = spec.lab_spec(lab)
+    nodes = execute.choose_nodes(lab_spec, node)
+    values = impair.check(delay, jitter, loss, rate)
+    targets = spec.targets(lab_spec)
+    lacking = [n for n in nodes if run(targets[n], impair.PROBE, check=False).exit_status != 0]
+    if lacking:
+        raise RuntimeError(f"the kernel of {', '.join(lacking)} has no sch_netem (netem): "
+                           "nothing was changed; impairment needs a kernel with it (the VM lab's "
+                           "have it; the one-box hosts share this machine's)")
+    found = read(lab)
+    faults = Faults(found.partitions, {**found.impaired, **dict.fromkeys(nodes, values)})
+    _change(lab, lab_spec, faults)
+    return describe(lab_spec, faults)
+
+
+def unimpair(lab: str, node: str) -> str:
+    require_tools_hosts(lab)
+    lab_spec = spec.lab_spec(lab)
+    nodes = execute.choose_nodes(lab_spec, node)
+    found = read(lab)
+    faults = Faults(found.partitions, {h: v for h, v in found.impaired.items() if h not in nodes})
+    _change(lab, lab_spec, faults)
+    return describe(lab_spec, faults)
 
 
 def heal(lab: str) -> str:
-    """`make heal`: no partition left, every dockerd running (idempotent)."""
+    """`make heal`: no partition or impairment left, every dockerd running (idempotent)."""
     require_tools_hosts(lab)
     lab_spec = spec.lab_spec(lab)
-    problems = apply(lab_spec, Partitions())
-    if problems:
-        raise RuntimeError("not healed: " + "; ".join(problems))
-    write(lab, Partitions())
+    _change(lab, lab_spec, Faults())
     started = subprocess.run([sys.executable, "-m", "hosts", "node-start", "all"], cwd=labs.ROOT,
                              env={**os.environ, "SWARMLAB_LAB": lab,
                                   "SWARMLAB_LAB_DIR": str(labs.lab_dir(lab))}, capture_output=True,
                              text=True, timeout=600, check=False)
     if started.returncode != 0:
-        raise RuntimeError("partitions removed, but not every dockerd started: "
+        raise RuntimeError("partitions and impairment removed, but not every dockerd started: "
                            + (started.stderr or started.stdout).strip())
-    return "healed: every host reaches every other on the lab LAN, every dockerd runs"
+    return "healed: every host reaches every other on the lab LAN unimpaired, every dockerd runs"
 
 
-def describe(lab_spec: LabSpec, parts: Partitions) -> str:
-    """`partitioned: worker | manager`: each group cut, then the rest."""
-    if not parts.groups:
-        return "no partition"
-    grouped = {n for g in parts.groups for n in g}
-    rest = tuple(h.name for h in lab_spec.hosts if h.name not in grouped)
-    return "partitioned: " + " | ".join(", ".join(g) for g in (*parts.groups, rest) if g)
+def describe(lab_spec: LabSpec, faults: Faults) -> str:
+    """`partitioned: worker | manager; impaired: worker (delay 100ms)`."""
+    said = []
+    parts = faults.partitions
+    if parts.groups:
+        grouped = {n for g in parts.groups for n in g}
+        rest = tuple(h.name for h in lab_spec.hosts if h.name not in grouped)
+        said.append("partitioned: " + " | ".join(", ".join(g) for g in (*parts.groups, rest) if g))
+    if faults.impaired:
+        said.append("impaired: " + ", ".join(f"{h} ({' '.join(i.netem())})"
+                                              for h, i in faults.impaired.items()))
+    return "; ".join(said) or "no partition, no impairment"

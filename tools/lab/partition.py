@@ -81,17 +81,23 @@ def _arp_target(net: ipaddress.IPv4Network) -> str:
     return f"match u32 0x{int(net.network_address):08x} 0x{int(net.netmask):08x} at 24"
 
 
-def apply_script(iface: str, nets: Sequence[ipaddress.IPv4Network]) -> str:
-    """The host's script: its LAN interface passes only what goes to `nets`."""
+def apply_script(iface: str, nets: Sequence[ipaddress.IPv4Network] | None,
+                 netem: Sequence[str] = ()) -> str:
+    """The host's script: its LAN interface passes only what goes to `nets` (everything when
+    None), through netem with `netem`'s options when there are any."""
     dev = shlex.quote(iface)
+    default = "30" if nets is not None else "10"
     lines = [
         f"tc qdisc del dev {dev} root 2>/dev/null",
-        f"tc qdisc add dev {dev} root handle 1: htb default 30",
+        f"tc qdisc add dev {dev} root handle 1: htb default {default}",
         f"tc class add dev {dev} parent 1: classid {PASS} htb rate 10gbit quantum {QUANTUM}",
         f"tc class add dev {dev} parent 1: classid {DROP} htb rate 10gbit quantum {QUANTUM}",
         f"tc qdisc add dev {dev} parent {DROP} handle 30: pfifo limit 0",
     ]
-    for net in nets:
+    if netem:
+        lines.append(f"tc qdisc add dev {dev} parent {PASS} handle 10: netem "
+                     + " ".join(shlex.quote(o) for o in netem))
+    for net in nets or ():
         lines.append(f"tc filter add dev {dev} parent 1: prio 1 protocol ip u32 match ip dst "
                      f"{net} flowid {PASS}")
         lines.append(f"tc filter add dev {dev} parent 1: prio 2 protocol arp u32 "

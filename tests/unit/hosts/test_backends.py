@@ -16,7 +16,7 @@ from tests.support.paths import ROOT
 def test_every_backend_has_the_whole_interface_with_its_signatures():
     methods = {name: inspect.signature(member) for name, member in
                inspect.getmembers(backends.Backend, inspect.isfunction) if not name.startswith("_")}
-    assert set(methods) == {"up", "down", "status", "doctor"}
+    assert set(methods) == {"up", "down", "status", "doctor", "stop_docker", "start_docker"}
     for backend in backends.BACKENDS.values():
         for name, signature in methods.items():
             assert inspect.signature(getattr(type(backend), name)) == signature, (backend, name)
