@@ -90,6 +90,9 @@ def cmd_summary(args: argparse.Namespace) -> int:
         print(f"[lab] lab {args.lab} is not built: run `{_make_lab(args.lab)}`", file=sys.stderr)
         return 1
     print(summary.render(found))
+    broken = faults.read(args.lab)
+    if broken.any:
+        print(f"faults: {faults.describe(spec.lab_spec(args.lab), broken)} (make heal)")
     return 0
 
 

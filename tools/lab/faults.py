@@ -16,6 +16,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from hosts.inventory import read_net
 from hosts.paths import LabPaths
@@ -51,14 +52,18 @@ def read(lab: str) -> Faults:
                   {h: Impairment(**v) for h, v in data.get("impaired", {}).items()})
 
 
+def as_dict(faults: Faults) -> dict[str, Any]:
+    """As faults.json and `make inspect` (lab.faults) say it."""
+    return {"partitions": [list(g) for g in faults.partitions.groups],
+            "impaired": {h: i.as_dict() for h, i in faults.impaired.items()}}
+
+
 def write(lab: str, faults: Faults) -> None:
     path = state_file(lab)
     if not faults.any:
         path.unlink(missing_ok=True)
         return
-    path.write_text(json.dumps({"partitions": [list(g) for g in faults.partitions.groups],
-                                "impaired": {h: i.as_dict() for h, i in faults.impaired.items()}},
-                               indent=2) + "\n")
+    path.write_text(json.dumps(as_dict(faults), indent=2) + "\n")
 
 
 def require_tools_hosts(lab: str) -> str:

@@ -10,7 +10,7 @@ gives the same document (no timestamps, everything sorted).
 Shape (schema `swarmlab.inspect/v1`, docs/inspect.md says what each field means)::
 
     {"schema": "swarmlab.inspect/v1",
-     "lab":   {"name", "backend", "stack"},
+     "lab":   {"name", "backend", "stack", "faults": {"partitions", "impaired"}},
      "lan":   {"subnet", "gateway"},
      "hosts": [{"name", "address", "role", "reachable", "swarm", "versions", "error"}],
      "swarm": {"cluster_id", "managers": [names], "workers": [names], "leader"},
@@ -36,7 +36,7 @@ from typing import Any
 from modules.docker import snapshot
 from modules.ssh import RemoteError, Target
 from modules.ssh.errors import SECRET_PATTERN
-from tools.lab import labs, spec
+from tools.lab import faults, labs, spec
 from tools.lab.inspect_doc import HostRead, build
 from tools.lab.inspect_table import render_table
 
@@ -69,5 +69,6 @@ def gather(lab: str) -> dict[str, Any]:
     env = lab_env(labs.lab_dir(None if lab == labs.lab_name() else lab))
     with ThreadPoolExecutor(max_workers=max(1, len(targets))) as pool:
         reads = list(pool.map(lambda h: _read(h.name, h.address, h.role, targets[h.name]), lab_spec.hosts))
-    return build({"name": lab, "backend": env.get("LAB_BACKEND"), "stack": env.get("LAB_STACK")},
+    return build({"name": lab, "backend": env.get("LAB_BACKEND"), "stack": env.get("LAB_STACK"),
+                  "faults": faults.as_dict(faults.read(lab))},
                  {"subnet": lab_spec.lan_subnet, "gateway": lab_spec.lan_gateway}, reads)

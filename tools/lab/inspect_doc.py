@@ -236,12 +236,13 @@ def host_entries(hosts: Sequence[HostRead]) -> list[dict[str, Any]]:
              "error": h.error} for h in hosts]
 
 
-def build(lab: Mapping[str, str | None], lan: Mapping[str, str], hosts: Sequence[HostRead]) -> dict[str, Any]:
+def build(lab: Mapping[str, Any], lan: Mapping[str, str], hosts: Sequence[HostRead]) -> dict[str, Any]:
     """The whole document; a secret in it (it should never hold one) is an error, not output."""
     node_list = nodes(hosts)
     doc = {
         "schema": SCHEMA,
-        "lab": {"name": lab.get("name"), "backend": lab.get("backend"), "stack": lab.get("stack")},
+        "lab": {"name": lab.get("name"), "backend": lab.get("backend"), "stack": lab.get("stack"),
+                "faults": lab.get("faults") or {"partitions": [], "impaired": {}}},
         "lan": {"subnet": lan["subnet"], "gateway": lan["gateway"]},
         "hosts": host_entries(hosts),
         "swarm": swarm(hosts, node_list),

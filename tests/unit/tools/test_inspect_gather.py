@@ -18,6 +18,8 @@ from tools.lab import inspect, spec
 
 OK = 200
 
+NO_FAULTS = {"partitions": [], "impaired": {}}
+
 
 class FakeEngine:
     """Answers each host's pipelined GETs from its saved snapshot, like dockerd would."""
@@ -114,9 +116,11 @@ def test_backend_and_stack_come_from_lab_env(monkeypatch: pytest.MonkeyPatch, la
                                              raw: dict[str, Any]) -> None:
     monkeypatch.setattr("modules.docker.engine.pipeline", FakeEngine(raw))
     (lab / "lab.env").write_text("# written by make stack\nLAB_STACK=vagrant\nLAB_BACKEND=vagrant\n")
-    assert inspect.gather("swarmlab")["lab"] == {"name": "swarmlab", "backend": "vagrant", "stack": "vagrant"}
+    assert inspect.gather("swarmlab")["lab"] == {"name": "swarmlab", "backend": "vagrant",
+                                                 "stack": "vagrant", "faults": NO_FAULTS}
     (lab / "lab.env").unlink()
-    assert inspect.gather("swarmlab")["lab"] == {"name": "swarmlab", "backend": None, "stack": None}
+    assert inspect.gather("swarmlab")["lab"] == {"name": "swarmlab", "backend": None,
+                                                 "stack": None, "faults": NO_FAULTS}
 
 
 def test_another_lab_s_env_is_read_from_its_own_dir(monkeypatch: pytest.MonkeyPatch, lab: Path,
@@ -126,4 +130,5 @@ def test_another_lab_s_env_is_read_from_its_own_dir(monkeypatch: pytest.MonkeyPa
     other = tmp_path / ".lab" / "labs" / "lab2"
     other.mkdir(parents=True)
     (other / "lab.env").write_text("LAB_STACK=scale\nLAB_BACKEND=onebox\n")
-    assert inspect.gather("lab2")["lab"] == {"name": "lab2", "backend": "onebox", "stack": "scale"}
+    assert inspect.gather("lab2")["lab"] == {"name": "lab2", "backend": "onebox", "stack": "scale",
+                                             "faults": NO_FAULTS}
