@@ -11,7 +11,7 @@ import pytest
 from tests.support import failures, restore
 
 LIVE = ("lab", "hosts", "reliability", "lifecycle", "scale", "verbs", "vm", "teardown",
-        "engines")
+        "engines", "faults")
 
 
 @pytest.hookimpl(wrapper=True)

@@ -166,7 +166,7 @@ def test_the_lab_on_hosts_it_did_not_make_as_a_docker_group_user_on_port_2222(ma
         out = done.stdout + done.stderr
         if verb == "validate":
             summary = re.search(r"\d+ passed[^\n]*", out)
-            assert summary and " failed" not in out, out
+            assert summary and not re.search(r"\b[1-9][0-9]* failed", out), out
     assert "is gone" in out and "kept what opens your hosts" in out, out
     assert known.exists() and key.exists()
     with capsys.disabled():

@@ -67,12 +67,17 @@ ENGINES = (TestLab("t26", "onebox", "local", "192.168.81.0/24", engine="26"),
 FORKY = TestLab("tfk", "vm", "vm", "192.168.1.0/24", debian="forky")
 """VMs from Debian forky: kernel 7, Docker 28 and containerd 2, all the suite's own
 (tests/engines)."""
+FAULTS = TestLab("tft", "onebox", "local", "192.168.83.0/24")
+"""The lab the fault verbs' tests partition and heal (tests/faults)."""
+FAULTS3 = TestLab("tf3", "onebox", "local", "192.168.84.0/24", managers=3, workers=1)
+"""Three managers and a worker: raft's majority, lost and found again (tests/faults)."""
 OWNERS_VMS = TestLab("thv", "vm", "vm", "192.168.1.0/24")
 """Two VMs made the way a user runs their own hosts (tests/engines/test_own_hosts.py)."""
 ON_OWN_HOSTS = TestLab("tho", "onebox", "hosts", "192.168.1.0/24")
 """The lab on them: the `hosts` stack; nothing of the hosts tool."""
 ALL = (ONEBOX.name, VM.name, SCALE.name, HOSTS_TOOL, DAMAGE.name, VM_DAMAGE.name,
-       *(e.name for e in ENGINES), FORKY.name, OWNERS_VMS.name, ON_OWN_HOSTS.name)
+       *(e.name for e in ENGINES), FORKY.name, OWNERS_VMS.name, ON_OWN_HOSTS.name, FAULTS.name,
+       FAULTS3.name)
 
 
 def pulumi() -> Pulumi:
