@@ -50,9 +50,10 @@ def pulumi(*args: str) -> list[str]:
     return ["pulumi", "--cwd", str(ROOT), "--non-interactive", "--stack", NAME, *args]
 
 
-def fresh_hosts(workers: int = 1) -> float:
+def fresh_hosts(workers: int = 1, managers: int = 1) -> float:
     sh(hosts("down"))
-    return sh(hosts("up", "--subnet", SUBNET, "--workers", str(workers)))[0]
+    return sh(hosts("up", "--subnet", SUBNET, "--managers", str(managers), "--workers",
+                    str(workers)))[0]
 
 
 def select_stack() -> None:
