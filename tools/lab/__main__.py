@@ -194,31 +194,26 @@ def cmd_exec(args: argparse.Namespace) -> int:
 
 
 def cmd_partition(args: argparse.Namespace) -> int:
-    if cmd_require(args) != 0:
-        return 1
-    return _fault(lambda: faults.cut(args.lab, args.node))
+    return _fault(args, lambda: faults.cut(args.lab, args.node))
 
 
 def cmd_impair(args: argparse.Namespace) -> int:
-    if cmd_require(args) != 0:
-        return 1
-    return _fault(lambda: faults.impair_nodes(args.lab, args.node, args.delay, args.jitter,
-                                              args.loss, args.rate))
+    return _fault(args, lambda: faults.impair_nodes(args.lab, args.node, args.delay, args.jitter,
+                                                    args.loss, args.rate))
 
 
 def cmd_unimpair(args: argparse.Namespace) -> int:
-    if cmd_require(args) != 0:
-        return 1
-    return _fault(lambda: faults.unimpair(args.lab, args.node))
+    return _fault(args, lambda: faults.unimpair(args.lab, args.node))
 
 
 def cmd_heal(args: argparse.Namespace) -> int:
+    return _fault(args, lambda: faults.heal(args.lab))
+
+
+def _fault(args: argparse.Namespace, verb: Callable[[], str]) -> int:
+    """A fault verb on the lab that is built: what the lab is now, or why nothing changed."""
     if cmd_require(args) != 0:
         return 1
-    return _fault(lambda: faults.heal(args.lab))
-
-
-def _fault(verb: Callable[[], str]) -> int:
     try:
         said = verb()
     except RuntimeError as err:
