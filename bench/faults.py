@@ -26,9 +26,9 @@ from collections.abc import Callable
 from bench import lab
 from bench.lab import NAME, fresh_hosts, pulumi, select_stack, sh
 from bench.report import write_section
+from modules.ssh.waiting import polls
 from tools.lab import labs
 
-POLL = 0.5
 ROAM = ("docker service create --detach --name roam --replicas 2 --network myoverlay "
         "swarmlab/busybox:lab httpd -f -p 80 -h /www")
 
@@ -42,12 +42,12 @@ def on(host: str, command: str) -> subprocess.CompletedProcess[str]:
 
 
 def until(what: str, check: Callable[[], bool], timeout: float = 180) -> float:
+    """Seconds until `check` holds (modules.ssh.waiting's polls); the bench stops otherwise."""
     start = time.monotonic()
-    while not check():
-        if time.monotonic() - start > timeout:
-            sys.exit(f"bench: {what}: not within {timeout:.0f} s")
-        time.sleep(POLL)
-    return round(time.monotonic() - start, 1)
+    for _ in polls(timeout):
+        if check():
+            return round(time.monotonic() - start, 1)
+    sys.exit(f"bench: {what}: not within {timeout:.0f} s")
 
 
 def status(node: str) -> str:

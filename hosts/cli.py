@@ -176,13 +176,9 @@ def _lab_hosts(lab: LabPaths, net: topology.LabNet, asked: str) -> list[topology
     """The recorded hosts `asked` names (all, or names separated by commas, each once)."""
     hosts = [topology.Host(r["name"], r["address"], r["role"], net)
              for r in inventory.read_raw(lab)]
-    names = [h.name for h in hosts]
     if not hosts:
         raise StepError("node", f"no lab is up ({lab.root}): run `make lab`")
-    chosen = names if asked == "all" else [n.strip() for n in asked.split(",")]
-    if not all(n in names for n in chosen) or len(set(chosen)) != len(chosen):
-        raise ValueError(f"NODE={asked!r}: allowed: all, or one or more of {', '.join(names)} "
-                         "(comma-separated, each once)")
+    chosen = topology.choose([h.name for h in hosts], asked)
     return [h for h in hosts if h.name in chosen]
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 DEFAULT_LAB = "swarmlab"
@@ -155,6 +156,21 @@ def plan(managers: int = 1, workers: int = 1, net: LabNet | None = None) -> list
              net=net)
         for i, (name, role) in enumerate(names)
     ]
+
+
+def choose(names: Sequence[str], asked: str, every: bool = True) -> list[str]:
+    """NODE as the verbs take it: `all` (when `every`), or some of `names` separated by
+    commas, each once; with `every` False, never all of them (a partition of every host
+    cuts nothing). ValueError names NODE and what is allowed."""
+    if every and asked == "all":
+        return list(names)
+    chosen = [n.strip() for n in asked.split(",")]
+    if (not all(n in names for n in chosen) or len(set(chosen)) != len(chosen)
+            or (not every and len(chosen) == len(names))):
+        allowed = ("all, or one or more of " if every else "one or more of ") + ", ".join(names)
+        rule = "each once" if every else "each once, not all of them"
+        raise ValueError(f"NODE={asked!r}: allowed: {allowed} (comma-separated, {rule})")
+    return chosen
 
 
 def check_count(raw: str, what: str, least: int) -> int:

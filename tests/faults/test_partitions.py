@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from modules.ssh.waiting import polls
 from tests.support import builder
 from tests.support.damage_lab import destroyed_leaving_nothing, make, own_lab
 from tests.support.lab import Lab
@@ -28,14 +29,12 @@ def _nodes(lab: Lab) -> dict[str, str]:
 
 
 def _until(what: str, check: Callable[[], bool], timeout: float) -> float:
-    """Seconds until `check` holds, polled each half second; fails naming `what` after
-    `timeout`."""
+    """Seconds until `check` holds (modules.ssh.waiting's polls); fails naming `what`."""
     start = time.monotonic()
-    while not check():
-        if time.monotonic() - start > timeout:
-            raise AssertionError(f"{what}: not within {timeout:.0f} s")
-        time.sleep(0.5)
-    return time.monotonic() - start
+    for _ in polls(timeout):
+        if check():
+            return time.monotonic() - start
+    raise AssertionError(f"{what}: not within {timeout:.0f} s")
 
 
 def _tasks_on(lab: Lab, service: str) -> list[str]:

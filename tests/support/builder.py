@@ -24,7 +24,7 @@ from tests.support.lab import Lab, inventory
 from tests.support.paths import PY, ROOT, lab_dir, lab_name
 from tests.support.pulumi import Pulumi
 from tools.lab import labs
-from tools.lab.spec import lab_spec
+from tools.lab.spec import lab_spec, lists_own_hosts
 from tools.lab.spec import targets as spec_targets
 
 
@@ -86,7 +86,7 @@ def pulumi() -> Pulumi:
 
 def is_built() -> bool:
     """The lab's hosts are up and its stack has been built."""
-    if not inventory() and not own_hosts.listed_by_stack(lab_name()):
+    if not inventory() and not lists_own_hosts(lab_name()):
         return False
     proc = pulumi()("stack", "output", "--json", check=False)
     return proc.returncode == 0 and "clusterId" in proc.stdout
@@ -97,7 +97,7 @@ def connect(lab_built_here: bool, timings: dict[str, float] | None = None) -> La
     inv = inventory()
     targets: dict[str, Target] = {}
     ssh_config = lab_dir() / "ssh_config"
-    if not inv and own_hosts.listed_by_stack(lab_name()):
+    if not inv and lists_own_hosts(lab_name()):
         spec = lab_spec(lab_name())
         targets = spec_targets(spec)
         inv = own_hosts.inventory(spec, targets)

@@ -5,12 +5,12 @@ their kernels have without root."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from hosts.sshfiles import host_block
 from modules.ssh import Target, run
-from tools.lab.spec import settings
 
 # What a user of the docker group can see: a loaded module, IPVS's proc file.
 FEATURES = ("esp=$(test -d /sys/module/esp4 && echo 1 || echo 0); "
@@ -25,14 +25,6 @@ def ssh_config(targets: Mapping[str, Target]) -> str:
                      for t in targets.values())
 
 
-def listed_by_stack(lab: str) -> bool:
-    """The lab's stack lists hosts of its own (`swarmlab:hosts`), not the hosts tool's."""
-    try:
-        return "hosts" in settings(lab)
-    except ValueError:
-        return False
-
-
 def write_ssh_config(path: Path, targets: Mapping[str, Target]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(ssh_config(targets))
@@ -42,12 +34,12 @@ def write_ssh_config(path: Path, targets: Mapping[str, Target]) -> Path:
 def kernel_features(targets: Mapping[str, Target]) -> dict[str, dict[str, bool]]:
     """Per host, esp and ip_vs as a non-root user sees them, whether it is root, and that the
     hosts are not the hosts tool's ("own")."""
-    found = {}
-    for name, target in targets.items():
+    def one(target: Target) -> dict[str, bool]:
         said = dict(part.split("=", 1) for part in run(target, FEATURES).stdout.split())
-        found[name] = {"esp": said["esp"] == "1", "ip_vs": said["ip_vs"] == "1",
-                       "root": said["uid"] == "0", "own": True}
-    return found
+        return {"esp": said["esp"] == "1", "ip_vs": said["ip_vs"] == "1",
+                "root": said["uid"] == "0", "own": True}
+    with ThreadPoolExecutor(max_workers=max(1, len(targets))) as pool:
+        return dict(zip(targets, pool.map(one, targets.values()), strict=True))
 
 
 def inventory(spec: Any, targets: Mapping[str, Target]) -> list[dict[str, Any]]:

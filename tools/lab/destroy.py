@@ -158,10 +158,7 @@ def why(tail: str) -> str:
 
 
 def hosts_down(lab: str) -> bool:
-    env = {**os.environ, "SWARMLAB_LAB": lab, "SWARMLAB_LAB_DIR": str(labs.lab_dir(lab))}
-    proc = subprocess.run([sys.executable, "-m", "hosts", "down"], cwd=labs.ROOT, env=env,
-                          stdin=subprocess.DEVNULL, timeout=HOSTS_DOWN_SECONDS, check=False)
-    return proc.returncode == 0
+    return labs.hosts_tool(lab, "down", timeout=HOSTS_DOWN_SECONDS).returncode == 0
 
 
 def remove_stack(lab: str, forced: bool) -> list[str]:
@@ -198,7 +195,7 @@ def users_files(lab: str) -> frozenset[Path]:
     except ValueError:
         return frozenset(p.resolve() for p in (folder / "id_ed25519", folder / "id_ed25519.pub")
                          if p.is_file())
-    if "hosts" not in settings:
+    if not spec.lists_own_hosts(lab):
         return frozenset()
     named = [settings.get(k) for k in ("sshKeyFile", "sshKnownHostsFile", "hostsFile")]
     paths = [(labs.ROOT / p).resolve() for p in named if isinstance(p, str) and p]

@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from hosts.topology import choose
 from modules.spec import LabSpec
 from modules.ssh import RemoteError, Target, run
 
@@ -53,14 +54,7 @@ def check_command(command: str) -> str:
 
 def choose_nodes(spec: LabSpec, node: str) -> list[str]:
     """`all`, or host names separated by commas, each once; ValueError names the allowed ones."""
-    names = [h.name for h in spec.hosts]
-    if node == "all":
-        return names
-    chosen = [n.strip() for n in node.split(",")]
-    if not all(n in names for n in chosen) or len(set(chosen)) != len(chosen):
-        raise ValueError(f"NODE={node!r}: allowed: all, or one or more of {', '.join(names)} "
-                         "(comma-separated, each once)")
-    return chosen
+    return choose([h.name for h in spec.hosts], node)
 
 
 def check_service(spec: LabSpec, service: str) -> str:

@@ -10,9 +10,6 @@ Vagrant's it would cut the tool off, so the verbs refuse them, naming why.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,21 +73,23 @@ def require_tools_hosts(lab: str) -> str:
     return recorded[1]
 
 
-def _on_all(targets: dict[str, Target], scripts: dict[str, str]) -> list[str]:
-    """Each host's script, all at once; the problems, naming the host."""
+def _on_all(targets: dict[str, Target], scripts: dict[str, str]) -> dict[str, str]:
+    """Each host's script, all at once; per host that failed, why (naming the host)."""
     def one(name: str) -> str | None:
         try:
             result = run(targets[name], scripts[name], check=False, timeout=30)
         except RemoteError as err:
             return str(err)
         if result.exit_status != 0:
-            return f"{targets[name].label}: {(result.stderr or result.stdout).strip()}"
+            said = (result.stderr or result.stdout).strip() or f"exit {result.exit_status}"
+            return f"{targets[name].label}: {said}"
         return None
     with ThreadPoolExecutor(max_workers=max(1, len(scripts))) as pool:
-        return [p for p in pool.map(one, scripts) if p]
+        said = dict(zip(scripts, pool.map(one, scripts), strict=True))
+    return {name: why for name, why in said.items() if why}
 
 
-def apply(lab_spec: LabSpec, faults: Faults) -> list[str]:
+def apply(lab_spec: LabSpec, faults: Faults) -> dict[str, str]:
     """Every host's LAN interface as `faults` says (as built where nothing is wrong)."""
     iface = lab_spec.macvlan.parent
     parts = faults.partitions
@@ -108,7 +107,7 @@ def apply(lab_spec: LabSpec, faults: Faults) -> list[str]:
 def _change(lab: str, lab_spec: LabSpec, faults: Faults) -> None:
     problems = apply(lab_spec, faults)
     if problems:
-        raise RuntimeError("not in place: " + "; ".join(problems))
+        raise RuntimeError("not in place: " + "; ".join(problems.values()))
     write(lab, faults)
 
 
@@ -130,8 +129,7 @@ def impair_nodes(lab: str, node: str, delay: str, jitter: str, loss: str, rate: 
     lab_spec = spec.lab_spec(lab)
     nodes = execute.choose_nodes(lab_spec, node)
     values = impair.check(delay, jitter, loss, rate)
-    targets = spec.targets(lab_spec)
-    lacking = [n for n in nodes if run(targets[n], impair.PROBE, check=False).exit_status != 0]
+    lacking = _on_all(spec.targets(lab_spec), dict.fromkeys(nodes, impair.PROBE))
     if lacking:
         raise RuntimeError(f"the kernel of {', '.join(lacking)} has no sch_netem (netem): "
                            "nothing was changed; impairment needs a kernel with it (the VM lab's "
@@ -157,10 +155,7 @@ def heal(lab: str) -> str:
     require_tools_hosts(lab)
     lab_spec = spec.lab_spec(lab)
     _change(lab, lab_spec, Faults())
-    started = subprocess.run([sys.executable, "-m", "hosts", "node-start", "all"], cwd=labs.ROOT,
-                             env={**os.environ, "SWARMLAB_LAB": lab,
-                                  "SWARMLAB_LAB_DIR": str(labs.lab_dir(lab))}, capture_output=True,
-                             text=True, timeout=600, check=False)
+    started = labs.hosts_tool(lab, "node-start", "all", timeout=600, capture=True)
     if started.returncode != 0:
         raise RuntimeError("partitions and impairment removed, but not every dockerd started: "
                            + (started.stderr or started.stdout).strip())

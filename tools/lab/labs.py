@@ -4,10 +4,12 @@ file lives in `.lab/stacks/` (Pulumi.yaml's stackConfigDir) and its state in `.l
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 from hosts.paths import REPO_ROOT, lab_dir
@@ -83,6 +85,15 @@ def stack_file(name: str) -> Path:
 
 def template(stack: str) -> Path:
     return ROOT / "stacks" / f"Pulumi.{stack}.yaml"
+
+
+def hosts_tool(lab: str, *args: str, timeout: float, capture: bool = False
+               ) -> subprocess.CompletedProcess[str]:
+    """`python -m hosts ARGS` on lab `lab` (its name and folder in the environment)."""
+    env = {**os.environ, "SWARMLAB_LAB": lab, "SWARMLAB_LAB_DIR": str(lab_dir(lab))}
+    return subprocess.run([sys.executable, "-m", "hosts", *args], cwd=ROOT, env=env,
+                          stdin=subprocess.DEVNULL, capture_output=capture, text=True,
+                          timeout=timeout, check=False)
 
 
 def remove_lab_files(name: str, keep: frozenset[Path] = frozenset()) -> None:

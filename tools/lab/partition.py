@@ -23,6 +23,7 @@ import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from hosts.topology import choose
 from modules.spec import LabSpec
 
 PASS, DROP = "1:10", "1:30"
@@ -55,13 +56,7 @@ class Partitions:
 def check_nodes(spec: LabSpec, node: str) -> list[str]:
     """NODE for a partition: one or more lab hosts, comma-separated, each once, and not all of
     them (a partition of every host cuts nothing)."""
-    names = [h.name for h in spec.hosts]
-    chosen = [n.strip() for n in node.split(",")]
-    if (not all(n in names for n in chosen) or len(set(chosen)) != len(chosen)
-            or len(chosen) == len(names)):
-        raise ValueError(f"NODE={node!r}: allowed: one or more of {', '.join(names)} "
-                         "(comma-separated, each once, not all of them)")
-    return chosen
+    return choose([h.name for h in spec.hosts], node, every=False)
 
 
 def allowed(spec: LabSpec, parts: Partitions, host: str) -> list[ipaddress.IPv4Network]:

@@ -21,6 +21,15 @@ def settings(lab: str) -> dict[str, Any]:
             if key.startswith("swarmlab:")}
 
 
+def lists_own_hosts(lab: str) -> bool:
+    """The lab's stack lists hosts of its own (`swarmlab:hosts`: your own SSH hosts, Vagrant),
+    not the hosts tool's; False when it has no readable working stack."""
+    try:
+        return "hosts" in settings(lab)
+    except ValueError:
+        return False
+
+
 def lab_spec(lab: str, checks_file: Path | None = None) -> LabSpec:
     """The lab's LabSpec; with `checks_file` (a YAML list), its checks in place of the
     stack's swarmlab:validate, checked the same way."""
