@@ -196,12 +196,23 @@ def _overlays(raw: Any, lan: ipaddress.IPv4Network, macvlan_name: str) -> tuple[
     return tuple(overlays)
 
 
-def default_macvlan_ranges(hosts: tuple[HostSpec, ...], lan: ipaddress.IPv4Network
-                           ) -> dict[str, str]:
-    """One /29 per host from the top half of the LAN's last /24, away from host addresses."""
+def default_macvlan_ranges(hosts: tuple[HostSpec, ...], lan: ipaddress.IPv4Network,
+                           gateway: ipaddress.IPv4Address) -> dict[str, str]:
+    """Each host an ip-range of the LAN's last /24 that holds no host's address and not the
+    gateway: a /29 from its top half (.128 up) for the first sixteen, then a /30 from its
+    lower half, so that a lab of 32 hosts fits and the two-host lab keeps its ranges.
+    Raises ConfigError when the hosts outnumber the ranges."""
     last = list(lan.subnets(new_prefix=24))[-1]
-    upper = [b for b in last.subnets(new_prefix=29) if b.network_address >= last.network_address + 128]
-    return {h.name: str(upper[i]) for i, h in enumerate(hosts)}
+    middle = last.network_address + 128
+    candidates = [b for b in last.subnets(new_prefix=29) if b.network_address >= middle]
+    candidates += [b for b in last.subnets(new_prefix=30) if b.network_address < middle]
+    taken = {ipaddress.IPv4Address(h.address) for h in hosts} | {gateway}
+    free = [b for b in candidates if not any(a in b for a in taken)]
+    if len(hosts) > len(free):
+        raise ConfigError(f"swarmlab:hosts: at most {len(free)} hosts fit the default macvlan "
+                          f"ranges of {last} (beside the hosts' addresses and the gateway); "
+                          "set swarmlab:macvlan.ranges")
+    return {h.name: str(free[i]) for i, h in enumerate(hosts)}
 
 
 def usable(net: ipaddress.IPv4Network, lan: ipaddress.IPv4Network) -> int:
@@ -217,10 +228,7 @@ def _macvlan(raw: Any, hosts: tuple[HostSpec, ...], lan: ipaddress.IPv4Network,
     parent = text("macvlan.parent", obj["parent"], INTERFACE,
                   "an interface name such as eth1 (at most 15 characters, starting with a "
                   "letter or digit)")
-    if len(hosts) > 16 and not obj.get("ranges"):
-        raise ConfigError("swarmlab:hosts: at most 16 hosts fit the default macvlan ranges; "
-                          "set swarmlab:macvlan.ranges")
-    ranges_raw = obj.get("ranges") or default_macvlan_ranges(hosts, lan)
+    ranges_raw = obj.get("ranges") or default_macvlan_ranges(hosts, lan, gateway)
     ranges_raw = expect("macvlan.ranges", ranges_raw, dict, "an object host name -> CIDR")
     host_names = {h.name for h in hosts}
     ranges: dict[str, ipaddress.IPv4Network] = {}

@@ -88,15 +88,31 @@ def test_five_managers_and_a_host_reached_on_another_port() -> None:
     assert spec.host("m3").address == "192.168.1.13"
 
 
-def test_sixteen_hosts_fit_the_default_ranges_and_seventeen_do_not() -> None:
-    hosts = [{"name": f"h{i}", "address": f"192.168.1.{10 + i}",
-              "role": "manager" if i == 0 else "worker"} for i in range(17)]
-    spec = parse_spec({"hosts": hosts[:16]})
-    assert list(spec.macvlan.ranges.values())[-1] == "192.168.1.248/29"
+def _hosts(count: int) -> list[dict[str, str]]:
+    return [{"name": f"h{i}", "address": f"192.168.1.{10 + i}",
+             "role": "manager" if i == 0 else "worker"} for i in range(count)]
+
+
+def test_thirty_two_hosts_fit_the_default_ranges_and_the_first_sixteen_keep_theirs() -> None:
+    ranges = list(parse_spec({"hosts": _hosts(32)}).macvlan.ranges.values())
+    # The first sixteen: the /29s of the top half, as a lab of up to sixteen hosts has them.
+    assert ranges[:16] == [f"192.168.1.{128 + 8 * i}/29" for i in range(16)]
+    assert list(parse_spec({"hosts": _hosts(2)}).macvlan.ranges.values()) == ranges[:2]
+    # Then /30s of the lower half: past the gateway (.1) and around the hosts (.10 to .41).
+    assert ranges[16:] == ["192.168.1.4/30"] + [f"192.168.1.{44 + 4 * i}/30" for i in range(15)]
+
+
+def test_more_hosts_than_default_ranges_are_refused_with_how_many_fit() -> None:
+    assert len(parse_spec({"hosts": _hosts(37)}).macvlan.ranges) == 37
     with pytest.raises(ConfigError) as caught:
-        parse_spec({"hosts": hosts})
-    assert str(caught.value) == ("swarmlab:hosts: at most 16 hosts fit the default macvlan "
-                                 "ranges; set swarmlab:macvlan.ranges")
+        parse_spec({"hosts": _hosts(38)})
+    assert str(caught.value) == (
+        "swarmlab:hosts: at most 37 hosts fit the default macvlan ranges of 192.168.1.0/24 "
+        "(beside the hosts' addresses and the gateway); set swarmlab:macvlan.ranges")
+
+
+def test_a_stack_with_more_hosts_than_default_ranges_sets_its_own() -> None:
+    hosts = _hosts(38)
     ranges = {h["name"]: f"10.1.{i}.0/24" for i, h in enumerate(hosts)}
     spec = parse_spec({"hosts": hosts, "lanSubnet": "10.1.0.0/16", "lanGateway": "10.1.255.1",
                        "validate": None,
@@ -303,3 +319,10 @@ def test_a_refusal_in_a_hosts_file_names_the_file_shown_safely() -> None:
         parse_spec(raw, [MANAGER, {**WORKER, "name": "manager", "address": "192.168.1.10"}])
     assert str(caught.value) == ("swarmlab:hostsFile: the host list in \"it's.json\" is not "
                                  "valid (entry [1].name); allowed: a name no other host has")
+
+
+def test_default_ranges_step_around_a_host_in_the_top_half() -> None:
+    hosts = [{"name": "m", "address": "192.168.1.10", "role": "manager"},
+             {"name": "w", "address": "192.168.1.130", "role": "worker"}]
+    assert parse_spec({"hosts": hosts}).macvlan.ranges == {"m": "192.168.1.136/29",
+                                                           "w": "192.168.1.144/29"}
