@@ -20,7 +20,7 @@ import statistics
 import sys
 from pathlib import Path
 
-from bench import lab
+from bench import lab, phases
 from bench.lab import ROOT, fresh_hosts, hosts, pulumi, sh
 from bench.report import write_section
 
@@ -31,23 +31,36 @@ def ssh_counts(log: Path) -> tuple[int, int]:
     return events.count("connect"), events.count("command")
 
 
-def timed_up(log: Path) -> float:
-    """A `pulumi up` from fresh hosts to every service running, its SSH traffic logged."""
+def timed_up(log: Path, profile: list[list[phases.Phase]] | None = None) -> float:
+    """A `pulumi up` from fresh hosts to every service running, its SSH traffic logged; with
+    `profile`, its phases appended to it (bench.phases)."""
     log.unlink(missing_ok=True)
     os.environ["SWARMLAB_SSH_LOG"] = str(log)
     lab.env.cache_clear()
     try:
-        return sh(pulumi("up", "--yes", "--skip-preview"))[0]
+        if profile is None:
+            return sh(pulumi("up", "--yes", "--skip-preview"))[0]
+        started, ended, events, _ = phases.timed_up(
+            pulumi("up", "--yes", "--skip-preview"), lab.lab_dir(), lab.env(), ROOT)
+        ssh = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+        profile.append(phases.phases(started, ended, events, ssh))
+        CHAIN[:] = phases.critical_path(phases.spans(events))
+        return ended - started
     finally:
         del os.environ["SWARMLAB_SSH_LOG"]
         lab.env.cache_clear()
 
 
-def pulumi_cycle() -> tuple[dict[str, float], tuple[int, int]]:
+CHAIN: list[phases.Span] = []
+"""The critical path of the last profiled `pulumi up`."""
+
+
+def pulumi_cycle(profile: list[list[phases.Phase]]
+                 ) -> tuple[dict[str, float], tuple[int, int]]:
     t: dict[str, float] = {"hosts up": fresh_hosts(1)}
     lab.select_stack()
     log = lab.lab_dir() / "bench-ssh.log"
-    t["pulumi up"] = timed_up(log)
+    t["pulumi up"] = timed_up(log, profile)
     counts = ssh_counts(log)
     t["make validate"], tests, summary = lab.validate()
     lab.require_tests_ran(tests, summary)
@@ -158,10 +171,11 @@ def main() -> int:
     runs: list[dict[str, float]] = []
     counts: list[tuple[int, int]] = []
     raws: list[float] = []
+    profile: list[list[phases.Phase]] = []
     try:
         for i in range(args.runs):
             raws.append(raw_cycle())
-            cycle, count = pulumi_cycle()
+            cycle, count = pulumi_cycle(profile)
             runs.append(cycle)
             counts.append(count)
             print(f"run {i + 1}/{args.runs}: raw cli {raws[-1]:.1f} s, pulumi up "
@@ -175,6 +189,12 @@ def main() -> int:
     text = report(runs, raws, counts, scale)
     write_section("make bench: the two-host lab and 1-8 workers (one-box hosts)", text)
     print(text)
+    where = phases.table(profile, CHAIN)
+    write_section("make bench: where one `pulumi up` of the two-host lab spends its time",
+                  f"{len(profile)} runs, medians (min-max). Kinds of resources overlap where "
+                  "Pulumi creates them in parallel; an SSH command counts in each phase it "
+                  f"began in.\n\n{where}")
+    print(where)
     return 0
 
 

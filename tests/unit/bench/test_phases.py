@@ -1,0 +1,95 @@
+"""bench.phases: one `pulumi up`'s engine events and SSH log cut into phases."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+
+from bench import phases
+
+STACK = "urn:pulumi:bench::swarmlab::"
+DYN = "pulumi-python:dynamic:Resource"
+
+
+def pre(urn: str, op: str = "create", type_: str = DYN) -> dict:
+    return {"resourcePreEvent": {"metadata": {"urn": STACK + urn, "type": type_, "op": op}}}
+
+
+def out(urn: str, type_: str = DYN) -> dict:
+    return {"resOutputsEvent": {"metadata": {"urn": STACK + urn, "type": type_}}}
+
+
+EVENTS = [
+    (100.8, {"preludeEvent": {}}),
+    (100.9, pre(f"{DYN}::preflight", op="refresh")),
+    (101.5, out(f"{DYN}::preflight")),
+    (102.0, pre("swarmlab:swarm:Swarm", type_="swarmlab:swarm:Swarm")),
+    (102.1, pre(f"{DYN}::preflight")),
+    (102.6, out(f"{DYN}::preflight")),
+    (102.6, pre(f"swarmlab:swarm:Swarm${DYN}::swarm-init-manager")),
+    (104.0, out(f"swarmlab:swarm:Swarm${DYN}::swarm-init-manager")),
+    (104.0, pre(f"swarmlab:swarm:Swarm${DYN}::swarm-join-worker")),
+    (104.1, pre(f"swarmlab:networks:SwarmNetworks${DYN}::net-myoverlay")),
+    (105.0, out(f"swarmlab:networks:SwarmNetworks${DYN}::net-myoverlay")),
+    (105.5, out(f"swarmlab:swarm:Swarm${DYN}::swarm-join-worker")),
+    (105.5, pre(f"swarmlab:readiness:LabReadiness${DYN}::ready-gate")),
+    (107.0, out(f"swarmlab:readiness:LabReadiness${DYN}::ready-gate")),
+]
+SSH = [{"event": "connect", "start": 102.2}, {"event": "command", "start": 102.3},
+       {"event": "command", "start": 103.0}, {"event": "command", "start": 106.0},
+       {"event": "command", "start": 106.5}, {"event": "command", "start": 99.0}]
+
+
+def test_a_resource_is_of_its_components_kind_or_its_own_name() -> None:
+    assert phases.kind_of(f"{STACK}swarmlab:swarm:Swarm${DYN}::swarm-init-manager") == (
+        "swarm", "swarm-init-manager")
+    assert phases.kind_of(f"{STACK}{DYN}::preflight") == ("preflight", "preflight")
+
+
+def test_components_and_the_stack_are_not_steps_of_their_own() -> None:
+    names = [s.name for s in phases.spans(EVENTS)]
+    assert names == ["preflight", "preflight", "swarm-init-manager", "net-myoverlay",
+                     "swarm-join-worker", "ready-gate"]
+
+
+def test_phases_follow_one_another_and_count_their_ssh_commands() -> None:
+    found = phases.phases(100.0, 107.4, EVENTS, SSH)
+    assert [(p.name, round(p.seconds, 2), p.ssh_commands) for p in found] == [
+        ("start (CLI, engine, language host)", 0.8, 0),
+        ("refresh", 0.7, 0),
+        ("program (Python start, spec)", 0.6, 0),
+        ("preflight (1)", 0.5, 1),
+        ("swarm (2)", 2.9, 1),
+        ("networks (1)", 0.9, 0),
+        ("readiness (1)", 1.5, 2),
+        ("finish (outputs, state)", 0.4, 0),
+    ]
+    swarm = found[4]
+    assert round(swarm.busy, 2) == 2.9  # 1.4 + 1.5: its two steps ran one after the other
+
+
+def test_the_critical_path_walks_back_from_the_last_step() -> None:
+    chain = phases.critical_path(phases.spans(EVENTS))
+    assert [s.name for s in chain] == ["preflight", "swarm-init-manager",
+                                       "swarm-join-worker", "ready-gate"]
+
+
+def test_timed_up_reads_the_event_log_as_it_is_written(tmp_path) -> None:
+    script = ("import sys, time; path = sys.argv[sys.argv.index('--event-log') + 1]\n"
+              "with open(path, 'w') as log:\n"
+              "    log.write('{\"preludeEvent\": {}}\\n'); log.flush(); time.sleep(0.3)\n"
+              "    log.write('{\"summaryEvent\": {}}\\n')\n")
+    started, ended, events, rc = phases.timed_up([sys.executable, "-c", script], tmp_path,
+                                                 dict(os.environ), tmp_path)
+    assert rc == 0 and [next(iter(e)) for _, e in events] == ["preludeEvent", "summaryEvent"]
+    assert events[1][0] - events[0][0] >= 0.25 and started <= events[0][0] <= ended
+    assert not list(tmp_path.iterdir())
+
+
+def test_timed_up_of_a_command_that_never_opens_the_log_still_ends(tmp_path) -> None:
+    with pytest.raises(RuntimeError, match=r"failed \(3\)"):
+        phases.timed_up([sys.executable, "-c", "raise SystemExit(3)"], tmp_path,
+                        dict(os.environ), tmp_path)
+    assert not list(tmp_path.iterdir())
