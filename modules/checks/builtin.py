@@ -2,16 +2,18 @@
 before it returns (the readiness gate), and what `make validate` tries first.
 
 - every host's dockerd is in the swarm, and every service has its tasks running;
-- on every swarm network, each pair of services reach each other by name (`tasks.<name>`:
-  with VIPs a ping to the service name is answered in the caller's own namespace, moby#33770,
-  so only the tasks' own addresses prove the network);
+- on every swarm network, each service reaches the one declared before it by name
+  (`tasks.<name>`: with VIPs a ping to the service name is answered in the caller's own
+  namespace, moby#33770, so only the tasks' own addresses prove the network). A chain, not
+  every pair: each service both asks and answers, and the checks grow with the services,
+  not with their pairs;
 - on every demo host: the seven containers run, web pings db by name on myappnet, web1
   reaches web2 by address on the default bridge, and the host-network server answers HTTP.
 """
 
 from __future__ import annotations
 
-from itertools import combinations
+from itertools import pairwise
 
 from modules.checks.model import Check, Source
 from modules.spec import LabSpec, content
@@ -27,7 +29,7 @@ def service_checks(spec: LabSpec) -> list[Check]:
         on_net = [s for s in live if s.network == net]
         # One direction proves both: the reply comes back the same way. From the later service
         # (the seed's client, app) to the earlier one (web).
-        for server, client in combinations(on_net, 2):
+        for server, client in pairwise(on_net):
             checks.append(Check("ping", Source("service", client.name, client.node),
                                 target=f"tasks.{server.name}", network=net,
                                 requires="esp" if net in encrypted else ""))
