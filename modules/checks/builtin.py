@@ -7,6 +7,9 @@ before it returns (the readiness gate), and what `make validate` tries first.
   namespace, moby#33770, so only the tasks' own addresses prove the network). A chain, not
   every pair: each service both asks and answers, and the checks grow with the services,
   not with their pairs;
+- on every overlay, each host with a task on it counts every other such host among the
+  network's gossip peers (what names and VIPs across hosts rest on: a host that dropped out
+  of the gossip and came back is missing until it is synced again);
 - on every demo host: the seven containers run, web pings db by name on myappnet, web1
   reaches web2 by address on the default bridge, and the host-network server answers HTTP.
 """
@@ -33,6 +36,13 @@ def service_checks(spec: LabSpec) -> list[Check]:
             checks.append(Check("ping", Source("service", client.name, client.node),
                                 target=f"tasks.{server.name}", network=net,
                                 requires="esp" if net in encrypted else ""))
+    for overlay in spec.overlays:
+        nodes = sorted({s.node for s in live if s.network == overlay.name})
+        if len(nodes) < 2:
+            continue
+        addresses = " ".join(spec.host(n).address for n in nodes)
+        checks += [Check("peers", Source("host", n, n), target=addresses, network=overlay.name)
+                   for n in nodes]
     return checks
 
 

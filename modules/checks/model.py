@@ -1,5 +1,5 @@
 """A check: from where (a service's task, a container, a host), what (ping, dns, http, tcp,
-udp, swarm, tasks, containers), to which name or address, and what must happen."""
+udp, swarm, tasks, containers, peers), to which name or address, and what must happen."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-KINDS = ("ping", "dns", "http", "tcp", "udp", "swarm", "tasks", "containers")
+KINDS = ("ping", "dns", "http", "tcp", "udp", "swarm", "tasks", "containers", "peers")
 INVENTORY = ("swarm", "tasks", "containers")
 """Kinds that only list what runs: answered at once, whether the lab works or not."""
 SOURCES = ("service", "container", "host")
@@ -40,7 +40,8 @@ class Check:
     kind: str
     source: Source
     target: str = ""
-    """A name or address; for `tasks` a service; for `containers` names joined by spaces."""
+    """A name or address; for `tasks` a service; for `containers` names joined by spaces; for
+    `peers` addresses joined by spaces."""
     port: int = 0
     count: int = 1
     """For `tasks`: how many must run."""
@@ -69,6 +70,7 @@ class Check:
             "swarm": "its dockerd is in the swarm (active)",
             "tasks": f"{self.count} running task(s) of service {self.target}",
             "containers": f"containers {self.target} running",
+            "peers": f"gossip peers include {self.target}",
         }[self.kind]
         return f"{self.source.describe()}: {what}{where}"
 

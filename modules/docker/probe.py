@@ -114,6 +114,15 @@ def host_command(probe: Probe) -> str:
         names = probe.target.split()
         running = _q("docker", "inspect", "--format", "{{.State.Running}}", "--", *names)
         return f'test "$({running} 2>/dev/null | grep -c true)" -eq {len(names)}'
+    if probe.kind == "peers":
+        # The network's gossip members as this host's dockerd sees them (networkdb): a name
+        # or a VIP of a task on another host resolves only once that host is among them.
+        listed = _q("docker", "network", "inspect", "--verbose", "--format",
+                    "{{range .Peers}}{{.IP}} {{end}}", "--", probe.network)
+        return (f'p=" $({listed} 2>&1 | tr -s " \\n" "  ") "; m=""; '
+                f'for a in {_q(*probe.target.split())}; do case "$p" in *" $a "*) ;; '
+                '*) m="$m $a";; esac; done; '
+                'if [ -n "$m" ]; then echo "not (yet) gossip peers:$m"; false; fi')
     # Busybox's applets where the host has busybox (the lab hosts do), else the host's own.
     return f'$(command -v busybox || true) {tool_command(probe)}'
 
@@ -138,7 +147,7 @@ def limit(probe: Probe) -> int:
 def _from_source(probe: Probe) -> str:
     source = probe.source
     bounded = f"timeout -k {GRACE} {limit(probe)}"
-    if probe.kind in ("udp", "swarm", "tasks", "containers"):
+    if probe.kind in ("udp", "swarm", "tasks", "containers", "peers"):
         return host_command(probe)
     if source.kind == "host":
         return f"{bounded} {host_command(probe)}"

@@ -150,8 +150,13 @@ def test_the_readiness_gate_proves_every_pair_and_demo(lab):
         assert ("secure-net-app", "tasks.secure-net-web", "secure_net") in pings
         assert ("mymacvlan-app", "tasks.mymacvlan-web", "mymacvlan") in pings
         assert ("web1", "@web2", "bridge") in pings and ("web", "db", "myappnet") in pings
-        encrypted = [c for c in tried if c["network"] == "secure_net"]
+        encrypted = [c for c in tried if c["network"] == "secure_net" and c["kind"] == "ping"]
         assert encrypted and all(c["requires"] == "esp" for c in encrypted)
+        # Gossip needs no ESP: every host of each overlay counts the others among its peers.
+        peers = {(c["source"]["host"], c["target"], c["network"], c["requires"]) for c in tried
+                 if c["kind"] == "peers"}
+        assert peers == {(h, "192.168.1.10 192.168.1.11", net, "") for h in ("manager", "worker")
+                         for net in ("myoverlay", "secure_net")}
         assert {c["target"] for c in tried if c["kind"] == "tasks"} == set(built.services.by_name)
 
     return built.readiness.gate.passed.apply(check)

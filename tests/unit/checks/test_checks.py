@@ -55,7 +55,7 @@ def test_a_source_without_ping_lets_the_other_side_of_the_pair_try(monkeypatch):
                                  "image": "nginx:1.27"},
                                 {"name": "app", "network": "myoverlay", "node": "manager"}],
                       validate=None)
-    first = builtin.service_checks(spec)[-1]
+    first = next(c for c in builtin.service_checks(spec) if c.kind == "ping")
     assert (first.source.name, first.target) == ("app", "tasks.web")
     other = builtin.reverse(first, spec)
     assert other is not None and (other.source.name, other.target) == ("web", "tasks.app")

@@ -36,6 +36,14 @@ def test_every_host_every_live_service_and_a_chain_of_services_on_a_network() ->
               network="myoverlay"),
         Check("ping", Source("service", "sec-app", "manager"), target="tasks.sec",
               network="secure_net", requires="esp"),
+        Check("peers", _host("manager"), target="192.168.1.10 192.168.1.11",
+              network="myoverlay"),
+        Check("peers", _host("worker"), target="192.168.1.10 192.168.1.11",
+              network="myoverlay"),
+        Check("peers", _host("manager"), target="192.168.1.10 192.168.1.11",
+              network="secure_net"),
+        Check("peers", _host("worker"), target="192.168.1.10 192.168.1.11",
+              network="secure_net"),
     ]
 
 
@@ -65,7 +73,15 @@ def test_no_other_way_round_but_between_two_services() -> None:
 def test_the_pings_grow_with_the_services_not_with_their_pairs() -> None:
     services = [{"name": f"s{i}", "network": "myoverlay",
                  "node": "manager" if i % 2 else "worker"} for i in range(10)]
-    pings = [c for c in builtin.service_checks(local_spec(services=services, validate=None))
-             if c.kind == "ping"]
+    checks = builtin.service_checks(local_spec(services=services, validate=None))
+    pings = [c for c in checks if c.kind == "ping"]
+    assert len([c for c in checks if c.kind == "peers"]) == 2  # one per host of the overlay
     assert [(c.source.name, c.target) for c in pings] == [
         (f"s{i + 1}", f"tasks.s{i}") for i in range(9)]
+
+
+def test_no_peers_check_for_an_overlay_whose_tasks_share_one_host() -> None:
+    services = [{"name": "a", "network": "myoverlay", "node": "worker"},
+                {"name": "b", "network": "myoverlay", "node": "worker"}]
+    checks = builtin.service_checks(local_spec(services=services, validate=None))
+    assert [c for c in checks if c.kind == "peers"] == []

@@ -13,7 +13,8 @@ WEB1 = Source("container", "web1", "manager")
 
 
 def test_the_kinds_and_sources_are_these() -> None:
-    assert KINDS == ("ping", "dns", "http", "tcp", "udp", "swarm", "tasks", "containers")
+    assert KINDS == ("ping", "dns", "http", "tcp", "udp", "swarm", "tasks", "containers",
+                     "peers")
     assert INVENTORY == ("swarm", "tasks", "containers")
     assert SOURCES == ("service", "container", "host")
 
