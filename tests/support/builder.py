@@ -71,15 +71,13 @@ FAULTS = TestLab("tft", "onebox", "local", "192.168.83.0/24")
 """The lab the fault verbs' tests partition and heal (tests/faults)."""
 FAULTS3 = TestLab("tf3", "onebox", "local", "192.168.84.0/24", managers=3, workers=1)
 """Three managers and a worker: raft's majority, lost and found again (tests/faults)."""
-FAULTS_VM = TestLab("tfv", "vm", "vm", "192.168.1.0/24")
-"""VMs, whose stock kernel has sch_netem: the link impairment (tests/faults)."""
 OWNERS_VMS = TestLab("thv", "vm", "vm", "192.168.1.0/24")
 """Two VMs made the way a user runs their own hosts (tests/engines/test_own_hosts.py)."""
 ON_OWN_HOSTS = TestLab("tho", "onebox", "hosts", "192.168.1.0/24")
 """The lab on them: the `hosts` stack; nothing of the hosts tool."""
 ALL = (ONEBOX.name, VM.name, SCALE.name, HOSTS_TOOL, DAMAGE.name, VM_DAMAGE.name,
        *(e.name for e in ENGINES), FORKY.name, OWNERS_VMS.name, ON_OWN_HOSTS.name, FAULTS.name,
-       FAULTS3.name, FAULTS_VM.name)
+       FAULTS3.name)
 
 
 def pulumi() -> Pulumi:
