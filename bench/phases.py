@@ -1,7 +1,7 @@
 """Where one `pulumi up`'s time goes, phase by phase.
 
-Pulumi writes its engine events (`--event-log`) to a FIFO that this module reads as they
-come, stamping each with the wall clock: the events' own timestamps are whole seconds. The
+`pulumi up --json` streams its engine events, one JSON object a line, which this module
+stamps with the wall clock as they come: the events' own timestamps are whole seconds. The
 SSH log (SWARMLAB_SSH_LOG, wall-clock starts, modules.ssh.session) gives each phase its SSH
 commands. The phases:
 
@@ -18,7 +18,6 @@ commands. The phases:
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import threading
 import time
@@ -133,41 +132,33 @@ def critical_path(steps: Sequence[Span], slack: float = 0.05) -> list[Span]:
         chain.append(max(before, key=lambda s: s.end))
 
 
-def timed_up(command: Sequence[str], fifo_dir: Path, env: dict[str, str], cwd: Path
-             ) -> tuple[float, float, list[tuple[float, dict[str, Any]]], int]:
-    """Run `pulumi up` (`command`) with its event log on a FIFO read as it is written:
-    (wall start, wall end, stamped events, return code)."""
-    fifo = fifo_dir / "bench-events.fifo"
-    fifo.unlink(missing_ok=True)
-    os.mkfifo(fifo, 0o600)
+def timed_up(command: Sequence[str], env: dict[str, str], cwd: Path
+             ) -> tuple[float, float, list[tuple[float, dict[str, Any]]]]:
+    """Run `pulumi up` (`command`) with `--json`, which streams its engine events one JSON
+    object a line, each stamped here as it is read: (wall start, wall end, events)."""
     events: list[tuple[float, dict[str, Any]]] = []
-
-    def read() -> None:
-        with open(fifo, encoding="utf-8") as stream:
-            for line in stream:
-                if line.strip():
-                    events.append((time.time(), json.loads(line)))
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
     started = time.time()
-    try:
-        proc = subprocess.run([*command, "--event-log", str(fifo)], cwd=cwd, env=env,
-                              capture_output=True, text=True, check=False)
-        ended = time.time()
-    finally:
-        if reader.is_alive():  # pulumi never opened it: open it once so the reader ends
-            with open(fifo, "w", encoding="utf-8"):
-                pass
-        reader.join(timeout=10)
-        fifo.unlink(missing_ok=True)
+    with subprocess.Popen([*command, "--json"], cwd=cwd, env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True) as proc:
+        out, err = proc.stdout, proc.stderr
+        assert out is not None and err is not None
+        errors: list[str] = []
+        drain = threading.Thread(target=lambda: errors.extend(err), daemon=True)
+        drain.start()
+        for line in out:
+            if line.startswith("{"):
+                events.append((time.time(), json.loads(line)))
+        proc.wait()
+        drain.join(timeout=10)
+    ended = time.time()
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} failed ({proc.returncode}):\n"
-                           f"{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
-    return started, ended, events, proc.returncode
+                           + "".join(errors)[-2000:])
+    return started, ended, events
 
 
-def table(rows: Sequence[Sequence[Phase]], chain: Sequence[Span]) -> str:
+def table(rows: Sequence[Sequence[Phase]], chain: Sequence[Span], ssh_totals: Sequence[int]
+          ) -> str:
     """Phases over several runs: the median of each, and one run's critical path."""
     import statistics
 
@@ -181,8 +172,9 @@ def table(rows: Sequence[Sequence[Phase]], chain: Sequence[Span]) -> str:
                      f"{max(secs):.2f}) | {statistics.median(busy):.2f} s | "
                      f"{statistics.median(ssh):.0f} |")
     total = [r[-1].end - r[0].start for r in rows]
+    # Each command once (a phase's count includes those of phases it overlaps).
     lines.append(f"| **all of `pulumi up`** | {statistics.median(total):.2f} s | | "
-                 f"{statistics.median([sum(p.ssh_commands for p in r) for r in rows]):.0f} |")
+                 f"{statistics.median(ssh_totals):.0f} |")
     if chain:
         lines += ["", "Critical path of the last run (each step begins as the one before it "
                   "ends): " + " → ".join(f"{s.name} {s.seconds:.2f} s" for s in chain)]

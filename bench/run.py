@@ -40,8 +40,8 @@ def timed_up(log: Path, profile: list[list[phases.Phase]] | None = None) -> floa
     try:
         if profile is None:
             return sh(pulumi("up", "--yes", "--skip-preview"))[0]
-        started, ended, events, _ = phases.timed_up(
-            pulumi("up", "--yes", "--skip-preview"), lab.lab_dir(), lab.env(), ROOT)
+        started, ended, events = phases.timed_up(
+            pulumi("up", "--yes", "--skip-preview"), lab.env(), ROOT)
         ssh = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
         profile.append(phases.phases(started, ended, events, ssh))
         CHAIN[:] = phases.critical_path(phases.spans(events))
@@ -189,7 +189,7 @@ def main() -> int:
     text = report(runs, raws, counts, scale)
     write_section("make bench: the two-host lab and 1-8 workers (one-box hosts)", text)
     print(text)
-    where = phases.table(profile, CHAIN)
+    where = phases.table(profile, CHAIN, [c[1] for c in counts])
     write_section("make bench: where one `pulumi up` of the two-host lab spends its time",
                   f"{len(profile)} runs, medians (min-max). Kinds of resources overlap where "
                   "Pulumi creates them in parallel; an SSH command counts in each phase it "

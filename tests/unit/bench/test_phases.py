@@ -76,20 +76,27 @@ def test_the_critical_path_walks_back_from_the_last_step() -> None:
                                        "swarm-join-worker", "ready-gate"]
 
 
-def test_timed_up_reads_the_event_log_as_it_is_written(tmp_path) -> None:
-    script = ("import sys, time; path = sys.argv[sys.argv.index('--event-log') + 1]\n"
-              "with open(path, 'w') as log:\n"
-              "    log.write('{\"preludeEvent\": {}}\\n'); log.flush(); time.sleep(0.3)\n"
-              "    log.write('{\"summaryEvent\": {}}\\n')\n")
-    started, ended, events, rc = phases.timed_up([sys.executable, "-c", script], tmp_path,
-                                                 dict(os.environ), tmp_path)
-    assert rc == 0 and [next(iter(e)) for _, e in events] == ["preludeEvent", "summaryEvent"]
+def test_timed_up_stamps_each_event_as_it_is_read(tmp_path) -> None:
+    script = ("import sys, time\n"
+              "assert sys.argv[-1] == '--json'\n"
+              "print('{\"preludeEvent\": {}}', flush=True); time.sleep(0.3)\n"
+              "print('a line that is not an event'); print('{\"summaryEvent\": {}}')\n")
+    started, ended, events = phases.timed_up([sys.executable, "-c", script], dict(os.environ),
+                                             tmp_path)
+    assert [next(iter(e)) for _, e in events] == ["preludeEvent", "summaryEvent"]
     assert events[1][0] - events[0][0] >= 0.25 and started <= events[0][0] <= ended
-    assert not list(tmp_path.iterdir())
 
 
-def test_timed_up_of_a_command_that_never_opens_the_log_still_ends(tmp_path) -> None:
-    with pytest.raises(RuntimeError, match=r"failed \(3\)"):
-        phases.timed_up([sys.executable, "-c", "raise SystemExit(3)"], tmp_path,
-                        dict(os.environ), tmp_path)
-    assert not list(tmp_path.iterdir())
+def test_a_failed_up_is_reported_with_its_errors(tmp_path) -> None:
+    script = "import sys; sys.stderr.write('error: no stack'); raise SystemExit(3)"
+    with pytest.raises(RuntimeError, match=r"failed \(3\):\nerror: no stack"):
+        phases.timed_up([sys.executable, "-c", script], dict(os.environ), tmp_path)
+
+
+def test_the_table_gives_each_phases_median_and_each_ssh_command_once() -> None:
+    runs = [phases.phases(100.0, 107.4, EVENTS, SSH), phases.phases(100.0, 108.4, EVENTS, SSH)]
+    text = phases.table(runs, phases.critical_path(phases.spans(EVENTS)), [4, 6])
+    assert "| readiness (1) | 1.50 s (1.50-1.50) | 1.50 s | 2 |" in text
+    assert "| **all of `pulumi up`** | 7.90 s | | 5 |" in text
+    assert text.endswith("preflight 0.50 s → swarm-init-manager 1.40 s → swarm-join-worker "
+                         "1.50 s → ready-gate 1.50 s")
