@@ -126,7 +126,9 @@ def critical_path(steps: Sequence[Span], slack: float = 0.05) -> list[Span]:
         return []
     chain = [work[-1]]
     while True:
-        before = [s for s in work if s.end <= chain[-1].start + slack and s is not chain[-1]]
+        # Strictly earlier starts only: two short steps that touch must not pick each other.
+        before = [s for s in work if s.end <= chain[-1].start + slack
+                  and s.start < chain[-1].start]
         if not before:
             return chain[::-1]
         chain.append(max(before, key=lambda s: s.end))

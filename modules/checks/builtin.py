@@ -5,8 +5,9 @@ before it returns (the readiness gate), and what `make validate` tries first.
 - on every swarm network, each service reaches the one declared before it by name
   (`tasks.<name>`: with VIPs a ping to the service name is answered in the caller's own
   namespace, moby#33770, so only the tasks' own addresses prove the network). A chain, not
-  every pair: each service both asks and answers, and the checks grow with the services,
-  not with their pairs;
+  every pair: every service but the first asks and every one but the last answers, and the
+  checks grow with the services, not with their pairs. With more than two hosts on a
+  network, not every pair of hosts is tried: each service is reached, not each host pair;
 - on every overlay, each host with a task on it counts every other such host among the
   network's gossip peers (what names and VIPs across hosts rest on: a host that dropped out
   of the gossip and came back is missing until it is synced again);

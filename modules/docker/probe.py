@@ -119,7 +119,8 @@ def host_command(probe: Probe) -> str:
         # or a VIP of a task on another host resolves only once that host is among them.
         listed = _q("docker", "network", "inspect", "--verbose", "--format",
                     "{{range .Peers}}{{.IP}} {{end}}", "--", probe.network)
-        return (f'p=" $({listed} 2>&1 | tr -s " \\n" "  ") "; m=""; '
+        return (f'p=$({listed} 2>&1) || {{ printf "%s\\n" "$p"; exit 1; }}; '
+                'p=" $(printf "%s" "$p" | tr -s " \\n" "  ") "; m=""; '
                 f'for a in {_q(*probe.target.split())}; do case "$p" in *" $a "*) ;; '
                 '*) m="$m $a";; esac; done; '
                 'if [ -n "$m" ]; then echo "not (yet) gossip peers:$m"; false; fi')

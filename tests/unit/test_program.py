@@ -138,7 +138,7 @@ def test_single_host_demos_cover_bridge_host_none_and_custom_bridges(lab):
 
 
 @pulumi.runtime.test
-def test_the_readiness_gate_proves_every_pair_and_demo(lab):
+def test_the_readiness_gate_proves_each_network_its_peers_and_the_demos(lab):
     recorder, built = lab
 
     def check(_: Any) -> None:

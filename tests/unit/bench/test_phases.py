@@ -100,3 +100,10 @@ def test_the_table_gives_each_phases_median_and_each_ssh_command_once() -> None:
     assert "| **all of `pulumi up`** | 7.90 s | | 5 |" in text
     assert text.endswith("preflight 0.50 s → swarm-init-manager 1.40 s → swarm-join-worker "
                          "1.50 s → ready-gate 1.50 s")
+
+
+def test_the_critical_path_of_short_touching_steps_ends() -> None:
+    steps = [phases.Span("a", "k", "create", 10.00, 10.03),
+             phases.Span("b", "k", "create", 10.00, 10.04),
+             phases.Span("c", "k", "create", 10.00, 10.00)]
+    assert [s.name for s in phases.critical_path(steps)] == ["b"]

@@ -15,9 +15,10 @@ MANAGER = Source("host", "manager", "manager")
 
 
 def run(tmp_path, listed: str, target: str = "192.168.1.10 192.168.1.11",
-        network: str = "myoverlay") -> subprocess.CompletedProcess[str]:
+        network: str = "myoverlay", status: int = 0) -> subprocess.CompletedProcess[str]:
     docker = tmp_path / "docker"
-    docker.write_text(f'#!/bin/sh\necho "$@" > "{tmp_path}/args"\nprintf "%s" "{listed}"\n')
+    docker.write_text(f'#!/bin/sh\necho "$@" > "{tmp_path}/args"\nprintf "%s" "{listed}"\n'
+                      f"exit {status}\n")
     docker.chmod(0o755)
     check = Check("peers", MANAGER, target=target, network=network)
     return subprocess.run(["sh", "-c", probe.command(check)], capture_output=True, text=True,
@@ -51,3 +52,9 @@ def test_the_network_is_one_quoted_word(tmp_path):
 def test_its_line_says_what_it_tried():
     check = Check("peers", MANAGER, target="192.168.1.10 192.168.1.11", network="myoverlay")
     assert check.tried() == "manager: gossip peers include 192.168.1.10 192.168.1.11 on myoverlay"
+
+
+def test_dockers_own_error_is_what_it_says(tmp_path):
+    done = run(tmp_path, "Error response from daemon: network myoverlay not found", status=1)
+    assert done.returncode != 0
+    assert done.stdout.strip() == "Error response from daemon: network myoverlay not found"
