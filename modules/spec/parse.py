@@ -200,12 +200,14 @@ def default_macvlan_ranges(hosts: tuple[HostSpec, ...], lan: ipaddress.IPv4Netwo
                            gateway: ipaddress.IPv4Address) -> dict[str, str]:
     """Each host an ip-range of the LAN's last /24 that holds no host's address and not the
     gateway: a /29 from its top half (.128 up) for the first sixteen, then a /30 from its
-    lower half, so that a lab of 32 hosts fits and the two-host lab keeps its ranges.
-    Raises ConfigError when the hosts outnumber the ranges."""
+    lower half, from .124 down, away from the host addresses that count up from .10. So a lab
+    of 32 hosts fits, the two-host lab keeps its ranges, and a host added to a lab leaves the
+    others' ranges where they were. Raises ConfigError when the hosts outnumber the ranges."""
     last = list(lan.subnets(new_prefix=24))[-1]
     middle = last.network_address + 128
     candidates = [b for b in last.subnets(new_prefix=29) if b.network_address >= middle]
-    candidates += [b for b in last.subnets(new_prefix=30) if b.network_address < middle]
+    candidates += [b for b in reversed(list(last.subnets(new_prefix=30)))
+                   if b.network_address < middle]
     taken = {ipaddress.IPv4Address(h.address) for h in hosts} | {gateway}
     free = [b for b in candidates if not any(a in b for a in taken)]
     if len(hosts) > len(free):

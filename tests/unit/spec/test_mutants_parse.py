@@ -98,8 +98,15 @@ def test_thirty_two_hosts_fit_the_default_ranges_and_the_first_sixteen_keep_thei
     # The first sixteen: the /29s of the top half, as a lab of up to sixteen hosts has them.
     assert ranges[:16] == [f"192.168.1.{128 + 8 * i}/29" for i in range(16)]
     assert list(parse_spec({"hosts": _hosts(2)}).macvlan.ranges.values()) == ranges[:2]
-    # Then /30s of the lower half: past the gateway (.1) and around the hosts (.10 to .41).
-    assert ranges[16:] == ["192.168.1.4/30"] + [f"192.168.1.{44 + 4 * i}/30" for i in range(15)]
+    # Then /30s of the lower half, from the top down, away from the hosts (.10 to .41).
+    assert ranges[16:] == [f"192.168.1.{124 - 4 * i}/30" for i in range(16)]
+
+
+def test_a_host_added_leaves_the_others_ranges_where_they_were() -> None:
+    for count in (17, 20, 24, 31):
+        fewer = parse_spec({"hosts": _hosts(count)}).macvlan.ranges
+        more = parse_spec({"hosts": _hosts(count + 1)}).macvlan.ranges
+        assert {h: more[h] for h in fewer} == fewer
 
 
 def test_more_hosts_than_default_ranges_are_refused_with_how_many_fit() -> None:
