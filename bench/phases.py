@@ -150,6 +150,9 @@ def timed_up(command: Sequence[str], env: dict[str, str], cwd: Path
         for line in out:
             if line.startswith("{"):
                 events.append((time.time(), json.loads(line)))
+                said = events[-1][1].get("diagnosticEvent") or {}
+                if said.get("severity") == "error":
+                    errors.append(str(said.get("message", "")))
         proc.wait()
         drain.join(timeout=10)
     ended = time.time()
@@ -164,12 +167,13 @@ def table(rows: Sequence[Sequence[Phase]], chain: Sequence[Span], ssh_totals: Se
     """Phases over several runs: the median of each, and one run's critical path."""
     import statistics
 
-    names = [p.name for p in rows[0]]
+    names = list(dict.fromkeys(p.name for r in rows for p in r))  # in order, from every run
     lines = ["| phase | time | resources' own time | SSH commands |", "| --- | --- | --- | --- |"]
-    for i, name in enumerate(names):
-        secs = [r[i].seconds for r in rows if i < len(r) and r[i].name == name]
-        busy = [r[i].busy for r in rows if i < len(r) and r[i].name == name]
-        ssh = [r[i].ssh_commands for r in rows if i < len(r) and r[i].name == name]
+    for name in names:
+        found = [p for r in rows for p in r if p.name == name]
+        secs = [p.seconds for p in found]
+        busy = [p.busy for p in found]
+        ssh = [p.ssh_commands for p in found]
         lines.append(f"| {name} | {statistics.median(secs):.2f} s ({min(secs):.2f}-"
                      f"{max(secs):.2f}) | {statistics.median(busy):.2f} s | "
                      f"{statistics.median(ssh):.0f} |")

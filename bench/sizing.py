@@ -1,5 +1,6 @@
 """How much memory a one-box host takes: every process in its network namespace (its
-containerd, dockerd, sshd, the containers' shims), by proportional set size (PSS: a page
+containerd, dockerd, sshd, the containers' shims; not the containers' own processes, which
+live in namespaces of their own), by proportional set size (PSS: a page
 shared by N processes counts 1/N to each, so the hosts' sum is what the lab costs, where RSS
 would count the shared binaries once per process).
 
@@ -46,7 +47,7 @@ def processes(proc: Path = PROC) -> Iterable[tuple[int, str, int, int]]:
             comm = (entry / "comm").read_text().strip()
             pss = kib((entry / "smaps_rollup").read_text(), "Pss")
             rss = kib((entry / "status").read_text(), "VmRSS")
-        except OSError:  # gone meanwhile, or a kernel thread
+        except OSError:  # gone meanwhile, or not ours to read
             continue
         yield inode, comm, pss, rss
 
@@ -77,8 +78,10 @@ def report(usage: dict[str, dict[str, int]], total_kib: int) -> str:
              "| process | median MiB per host |", "| --- | --- |"]
     lines += [f"| {c} | {statistics.median([v.get(c, 0) / 1024 for v in usage.values()]):.1f} |"
               for c in names]
-    lines += ["", f"This machine's {total_kib / 1024 / 1024:.0f} GiB would hold about "
-              f"{int(total_kib / 1024 / median):d} such hosts (memory alone)."]
+    if median > 0:
+        lines += ["", f"This machine's {total_kib / 1024 / 1024:.0f} GiB would hold about "
+                  f"{int(total_kib / 1024 / median):d} such hosts (memory alone; their "
+                  "containers' own processes come on top)."]
     return "\n".join(lines)
 
 

@@ -107,3 +107,18 @@ def test_the_critical_path_of_short_touching_steps_ends() -> None:
              phases.Span("b", "k", "create", 10.00, 10.04),
              phases.Span("c", "k", "create", 10.00, 10.00)]
     assert [s.name for s in phases.critical_path(steps)] == ["b"]
+
+
+def test_a_phase_only_some_runs_have_is_matched_by_name() -> None:
+    with_refresh = phases.phases(100.0, 107.4, EVENTS, SSH)
+    without = [p for p in with_refresh if p.name != "refresh"]
+    text = phases.table([without, with_refresh], [], [1, 1])
+    assert "| refresh | 0.70 s (0.70-0.70) |" in text
+    assert "| readiness (1) | 1.50 s (1.50-1.50) | 1.50 s | 2 |" in text
+
+
+def test_a_failed_up_says_what_its_events_said(tmp_path) -> None:
+    event = '{"diagnosticEvent": {"severity": "error", "message": "the lab does not work"}}'
+    script = f"print({event!r}); raise SystemExit(1)"
+    with pytest.raises(RuntimeError, match="the lab does not work"):
+        phases.timed_up([sys.executable, "-c", script], dict(os.environ), tmp_path)

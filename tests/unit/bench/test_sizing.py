@@ -41,8 +41,14 @@ def test_the_report_gives_the_sizing_rule() -> None:
     text = sizing.report(usage, 24 * 1024 * 1024)
     assert text.splitlines()[0] == "2 hosts: 36 MiB each (median PSS; 30-42), 72 MiB in all"
     assert "| dockerd | 35.0 |" in text and "| sshd | 1.0 |" in text
-    assert text.endswith("would hold about 682 such hosts (memory alone).")
+    assert text.endswith("would hold about 682 such hosts (memory alone; their containers' "
+                         "own processes come on top).")
 
 
 def test_no_host_up_says_so() -> None:
     assert sizing.report({}, 1024) == "no one-box host of that lab is up"
+
+
+def test_hosts_that_read_as_nothing_give_no_capacity() -> None:
+    text = sizing.report({"manager": {"dockerd": 0}}, 1024)
+    assert "would hold" not in text
