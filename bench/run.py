@@ -25,9 +25,14 @@ from bench.lab import ROOT, fresh_hosts, hosts, pulumi, sh
 from bench.report import write_section
 
 
+def ssh_log(log: Path) -> list[dict]:
+    """The entries of an SSH log written by modules.ssh (none when there is no log)."""
+    return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+
+
 def ssh_counts(log: Path) -> tuple[int, int]:
     """(connections, commands) in an SSH log written by modules.ssh."""
-    events = [json.loads(line)["event"] for line in log.read_text().splitlines()] if log.exists() else []
+    events = [e["event"] for e in ssh_log(log)]
     return events.count("connect"), events.count("command")
 
 
@@ -42,8 +47,7 @@ def timed_up(log: Path, profile: list[list[phases.Phase]] | None = None) -> floa
             return sh(pulumi("up", "--yes", "--skip-preview"))[0]
         started, ended, events = phases.timed_up(
             pulumi("up", "--yes", "--skip-preview"), lab.env(), ROOT)
-        ssh = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
-        profile.append(phases.phases(started, ended, events, ssh))
+        profile.append(phases.phases(started, ended, events, ssh_log(log)))
         CHAIN[:] = phases.critical_path(phases.spans(events))
         return ended - started
     finally:
