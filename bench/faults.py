@@ -7,10 +7,11 @@
 - two of three managers cut off: until a write (`docker service create`) is refused for want
   of a leader; after `make heal`, until a write is accepted again (a leader elected).
 
-    python -m bench.faults --runs 10
+    python -m bench.faults --runs 10 [--kind worker|managers]
 
 Each run is one JSON line in .lab/bench/faults-<kind>.jsonl; the distributions (median and
-range) go to their section of bench/results.md.
+range) of every kind recorded there go to their section of bench/results.md, so one kind can
+be measured again without losing the other's.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from bench import lab
 from bench.lab import NAME, fresh_hosts, pulumi, select_stack, sh
@@ -100,34 +102,56 @@ def spread(values: list[float]) -> str:
     return f"median {statistics.median(ordered):.1f} s ({ordered[0]:.1f} to {ordered[-1]:.1f})"
 
 
+def record(kind: str) -> Path:
+    return labs.STATE_ROOT / "bench" / f"faults-{kind}.jsonl"
+
+
+def measure(kind: str, runs: int) -> None:
+    _title, managers, run = KINDS[kind]
+    out = record(kind)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.unlink(missing_ok=True)
+    try:
+        fresh_hosts(workers=1, managers=managers)
+        select_stack()
+        sh(pulumi("up", "--yes", "--skip-preview"))
+        if kind == "worker":
+            on("manager", ROAM)
+        for i in range(runs):
+            row = run()
+            with out.open("a") as log:
+                log.write(json.dumps({"run": i + 1, **row}) + "\n")
+            print(f"{kind} {i + 1}/{runs}: {row}", flush=True)
+    finally:
+        lab.take_down()
+
+
+def summary(kind: str) -> str | None:
+    """One line of medians and ranges from the kind's recorded runs, if it has any."""
+    path = record(kind)
+    rows = [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+    if not rows:
+        return None
+    keys = [key for key in rows[0] if key != "run"]
+    return f"**{KINDS[kind][0]}**, {len(rows)} runs: " + "; ".join(
+        f"{key.removesuffix('_s').replace('_', ' ')} {spread([r[key] for r in rows])}"
+        for key in keys)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--kind", choices=sorted(KINDS), action="append",
+                        help="measure only this kind (repeatable; default: every kind)")
     args = parser.parse_args()
-    lines = []
-    for kind, (title, managers, run) in KINDS.items():
-        out = labs.STATE_ROOT / "bench" / f"faults-{kind}.jsonl"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.unlink(missing_ok=True)
-        rows: list[dict[str, float]] = []
-        try:
-            fresh_hosts(workers=1, managers=managers)
-            select_stack()
-            sh(pulumi("up", "--yes", "--skip-preview"))
-            if kind == "worker":
-                on("manager", ROAM)
-            for i in range(args.runs):
-                row = run()
-                rows.append(row)
-                with out.open("a") as log:
-                    log.write(json.dumps({"run": i + 1, **row}) + "\n")
-                print(f"{kind} {i + 1}/{args.runs}: {row}", flush=True)
-        finally:
-            lab.take_down()
-        lines.append(f"**{title}**, {len(rows)} runs: " + "; ".join(
-            f"{key.removesuffix('_s').replace('_', ' ')} {spread([r[key] for r in rows])}"
-            for key in rows[0]))
-    write_section("Faults: what the swarm does (one-box hosts)", "\n\n".join(lines))
+    for kind in args.kind or list(KINDS):
+        measure(kind, args.runs)
+    lines = [line for line in map(summary, KINDS) if line]
+    write_section("Faults: what the swarm does (one-box hosts)", "\n\n".join([
+        "`python -m bench.faults --runs 10` on the bench's own lab, one kind at a time, each "
+        "time from the moment the verb returned. Leader lost: until `docker service create` on "
+        "`manager` is refused for want of a leader; leader back: until one is accepted.",
+        *lines]))
     print("\n".join(lines))
     return 0
 

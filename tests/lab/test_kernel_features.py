@@ -14,6 +14,7 @@ import threading
 import pytest
 
 from modules.ssh.waiting import polls
+from tests.support.features import esp_packets, require, require_root
 from tests.support.live import pair
 from tools.lab import capture
 
@@ -25,40 +26,9 @@ PINGS = 4
 HTTP_GET = "printf 'GET {path} HTTP/1.0\\r\\n\\r\\n' | nc -w 3 {name} {port}"
 
 
-def _require(kernel_features, feature: str, what: str) -> None:
-    missing = [name for name, feats in kernel_features.items() if not feats.get(feature)]
-    if missing and any(feats.get("own") for feats in kernel_features.values()):
-        pytest.skip(f"kernel feature {feature.upper()} missing on {', '.join(missing)} (as "
-                    f"their stack's user sees it): {what} cannot run there")
-    if missing:
-        pytest.skip(f"kernel feature {feature.upper()} missing on {', '.join(missing)} (this "
-                    f"lab's hosts share this machine's kernel): {what} cannot run here; the "
-                    "VM lab runs it")
-
-
-def _require_root(kernel_features, what: str) -> None:
-    """`ip xfrm` and packet capture need root on the host; a stack's docker-group user is not."""
-    missing = [name for name, feats in kernel_features.items() if not feats.get("root")]
-    if missing:
-        pytest.skip(f"needs root on {', '.join(missing)} (`ip xfrm`, tcpdump): {what} cannot be "
-                    "counted by the stack's user, a docker-group user without sudo there")
-
-
 def _show(capsys, *lines: str) -> None:
     with capsys.disabled():
         print("\n  " + "\n  ".join(lines))
-
-
-def _esp_packets(lab, host: str) -> dict[str, int]:
-    """Packets counted by each ESP state (SA) on a host, by `src>dst spi`."""
-    out = lab.host(host).check_output("ip -s xfrm state")
-    found: dict[str, int] = {}
-    for block in re.split(r"\n(?=src )", out):
-        head = re.match(r"src (\S+) dst (\S+)\s+proto esp spi (\S+)", block)
-        counted = re.search(r"lifetime current:\s*\n\s*\d+\(bytes\), (\d+)\(packets\)", block)
-        if head and counted:
-            found[f"{head[1]}>{head[2]} spi {head[3]}"] = int(counted[1])
-    return found
 
 
 def _packet_sockets(lab, host: str) -> int:
@@ -89,15 +59,15 @@ def _ping_while_capturing(lab, client_host: str, client: str, name: str, capture
 
 
 def test_the_encrypted_overlay_carries_pings_as_esp_between_hosts(lab, kernel_features, capsys):
-    _require(kernel_features, "esp", "traffic on the encrypted overlay")
-    _require_root(kernel_features, "ESP counters and the capture")
+    require(kernel_features, "esp", "traffic on the encrypted overlay")
+    require_root(kernel_features, "ESP counters and the capture")
     client_host, client, server_host = pair(lab, "secure-net-")
-    before = {h: _esp_packets(lab, h) for h in (client_host, server_host)}
+    before = {h: esp_packets(lab, h) for h in (client_host, server_host)}
     assert all(before.values()), f"no ESP states: {before}"
     # By the task's own name: a ping to a VIP is answered in the caller's namespace (moby#33770).
     req, counts = _ping_while_capturing(lab, client_host, client, "tasks.secure-net-web",
                                         server_host)
-    after = {h: _esp_packets(lab, h) for h in (client_host, server_host)}
+    after = {h: esp_packets(lab, h) for h in (client_host, server_host)}
     rose = {h: sum(after[h].values()) - sum(before[h].values()) for h in after}
     _show(capsys, *(f"{h}: ESP SAs {len(after[h])}, packets {sum(before[h].values())} -> "
                     f"{sum(after[h].values())} (+{rose[h]})" for h in after),
@@ -108,8 +78,8 @@ def test_the_encrypted_overlay_carries_pings_as_esp_between_hosts(lab, kernel_fe
 
 
 def test_the_plain_overlay_carries_the_same_pings_as_vxlan(lab, kernel_features, capsys):
-    _require(kernel_features, "esp", "the comparison with the encrypted overlay")
-    _require_root(kernel_features, "the capture")
+    require(kernel_features, "esp", "the comparison with the encrypted overlay")
+    require_root(kernel_features, "the capture")
     client_host, client, server_host = pair(lab, "")
     req, counts = _ping_while_capturing(lab, client_host, client, "tasks.web", server_host)
     _show(capsys, f"capture {capture.summary(req, counts)}")
@@ -123,7 +93,7 @@ def _endpoint(lab, service: str) -> dict:
 
 
 def _require_vip(lab, kernel_features) -> None:
-    _require(kernel_features, "ip_vs", "service virtual IPs")
+    require(kernel_features, "ip_vs", "service virtual IPs")
     mode = _endpoint(lab, "web")["Spec"].get("Mode", "vip")
     if mode != "vip":
         pytest.skip(f"the stack runs services with endpointMode {mode}, not vip")
