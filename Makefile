@@ -211,9 +211,11 @@ stack: tools
 	@$(LABTOOL) stack --stack=$(call typed,STACK) --backend=$(call typed,BACKEND)
 
 # Pulumi.yaml has `refresh: always`: every up first reads what is really there.
+# The summary after it forgets the manual impairments (make impair) that the stack's links
+# (swarmlab:links) replaced.
 up: stack
 	@$(PULUMI) up --yes --skip-preview --suppress-progress --suppress-outputs
-	@$(LABTOOL) summary
+	@$(LABTOOL) summary --after-up
 
 lab: hosts up
 

@@ -1,9 +1,9 @@
 """Read-only checks of every host before anything changes on it.
 
 Each host answers SSH with its verified key, its dockerd answers, the macvlan parent
-interface exists and, before the lab is built or changed, the images the lab runs there are
-on it (pulled, as the swarm would, when they are not); with several managers, raft has
-quorum. Every problem found, on every
+interface exists, a host the stack impairs (swarmlab:links) has netem and, before the lab is
+built or changed, the images the lab runs there are on it (pulled, as the swarm would, when
+they are not); with several managers, raft has quorum. Every problem found, on every
 host, is reported at once, so a broken host gives one clear error instead of a half-built
 lab. The Preflight resource runs them in every `pulumi up` (modules.providers.preflight);
 the program runs them itself in a preview, which creates nothing.
@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from modules.docker import releases
 from modules.spec import LabSpec
+from modules.spec.links import PROBE, PROBE_NOT_ASKED
 from modules.ssh import RemoteError, Target, run
 
 LOST_QUORUM = ("does not have a leader", "context deadline exceeded")
@@ -52,15 +53,32 @@ def _missing_images(target: Target, images: Sequence[str], status: dict[str, str
     return problems
 
 
-_ANSWER = re.compile(r"(docker|parent|image\d+)=(.*)")
+_ANSWER = re.compile(r"(docker|parent|netem|image\d+)=(.*)")
 
 
-def check_host(target: Target, parent: str, images: Sequence[str] = ()) -> list[str]:
+def _netem_problem(target: Target, code: str | None) -> str | None:
+    """What the netem probe's exit code says is wrong (None: the kernel has netem)."""
+    if code == "0":
+        return None
+    if code == str(PROBE_NOT_ASKED):
+        return (f"{target.label}: swarmlab:links impairs this host, and its kernel could not be "
+                "asked for sch_netem (netem): no scratch link could be made (ip and tc need "
+                "root; the SSH user must be root); nothing was changed")
+    return (f"{target.label}: the kernel has no sch_netem (netem), which swarmlab:links asks for "
+            "on this host; use a kernel with it (the VM lab's have it; the one-box hosts share "
+            "this machine's, which has none) or leave the host out of swarmlab:links")
+
+
+def check_host(target: Target, parent: str, images: Sequence[str] = (),
+               netem: bool = False) -> list[str]:
     """The problems found on one host (empty when it is ready); with `images`, those it must
-    have (pulled when it has not)."""
-    # One round trip: docker's answer, whether the parent link exists, then the images.
+    have (pulled when it has not); with `netem`, whether its kernel has netem (a scratch
+    link, made and removed: the lab's own are not touched)."""
+    # One round trip: docker's answer, whether the parent link exists, netem, then the images.
     script = (f"docker info --format '{{{{.ServerVersion}}}}' 2>&1; echo \"docker=$?\"; "
               f"ip -o link show {shlex.quote(parent)} >/dev/null 2>&1; echo \"parent=$?\"")
+    if netem:
+        script += f"; ( {PROBE} ) >/dev/null 2>&1; echo \"netem=$?\""
     pull_seconds = _pull_seconds(target, images)
     script += "".join(f"; {_image_script(i, image, pull_seconds)}"
                       for i, image in enumerate(images))
@@ -84,6 +102,8 @@ def check_host(target: Target, parent: str, images: Sequence[str] = ()) -> list[
         problems.append(f"{target.label}: swarmlab:macvlan.parent {parent!r} is not an interface "
                         f"on this host; set swarmlab:macvlan.parent to one that is (see "
                         f"`ip -o link` on {target.name})")
+    if netem and (why_not := _netem_problem(target, status.get("netem"))) is not None:
+        problems.append(why_not)
     if status.get("docker") == "0":
         problems += _missing_images(target, images, status)
     return problems
@@ -102,13 +122,14 @@ def lost_quorum(leader: Target, managers: int, answering: int) -> bool:
 
 
 def check_hosts(hosts: Sequence[tuple[Target, str]], parent: str,
-                images: Mapping[str, Sequence[str]] | None = None) -> list[str]:
-    """Every problem on these (target, role) hosts, each with the images it must have; the
-    first manager leads."""
+                images: Mapping[str, Sequence[str]] | None = None,
+                netem: Collection[str] = ()) -> list[str]:
+    """Every problem on these (target, role) hosts, each with the images it must have, and
+    netem on those named in `netem`; the first manager leads."""
     wanted = images or {}
     with ThreadPoolExecutor(max_workers=max(1, len(hosts))) as pool:
-        found = list(pool.map(lambda h: check_host(h[0], parent, wanted.get(h[0].name, ())),
-                              hosts))
+        found = list(pool.map(lambda h: check_host(h[0], parent, wanted.get(h[0].name, ()),
+                                                   h[0].name in netem), hosts))
     problems = [problem for host_problems in found for problem in host_problems]
     managers = [(target, problems_there) for (target, role), problems_there in
                 zip(hosts, found, strict=True) if role == "manager"]
@@ -131,6 +152,7 @@ def images_by_host(spec: LabSpec) -> dict[str, list[str]]:
 
 def check_all(spec: LabSpec) -> list[str]:
     """What a preview checks: every host but not its images (a preview pulls nothing; the
-    Preflight resource's create checks them)."""
+    Preflight resource's create checks them); netem where swarmlab:links impairs a host (on
+    a scratch link, made and removed at once: the lab's own are not touched)."""
     return check_hosts([(Target.for_host(spec, h), h.role) for h in spec.hosts],
-                       spec.macvlan.parent)
+                       spec.macvlan.parent, netem=list(spec.links))

@@ -1,5 +1,6 @@
 """The lab as one Pulumi program: the swarm, its networks, its services, the single-host
-demos and the readiness gate, and the outputs (modules.outputs)."""
+demos, the stack's link impairment and the readiness gate, and the outputs
+(modules.outputs)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 import pulumi
 
 from modules import outputs, preflight
+from modules.components.links import Links, LinksArgs
 from modules.components.networks import SwarmNetworks, SwarmNetworksArgs
 from modules.components.readiness import LabReadiness, LabReadinessArgs
 from modules.components.services import SwarmServices, SwarmServicesArgs
@@ -28,6 +30,8 @@ class Lab:
     networks: SwarmNetworks
     services: SwarmServices
     demos: dict[str, SingleHostDemos]
+    links: Links | None
+    """None when the stack impairs no host (swarmlab:links is empty)."""
     readiness: LabReadiness
 
 
@@ -35,7 +39,7 @@ def build(spec: LabSpec) -> Lab:
     """Declare every resource of the lab."""
     gate = Preflight("preflight", {h.name: Target.for_host(spec, h) for h in spec.hosts},
                      {h.name: h.role for h in spec.hosts}, spec.macvlan.parent,
-                     preflight.images_by_host(spec))
+                     preflight.images_by_host(spec), netem=list(spec.links))
     swarm = Swarm("swarm", SwarmArgs(spec, gate))
     networks = SwarmNetworks("net", SwarmNetworksArgs(spec, swarm.init, gate))
     services = SwarmServices("svc", SwarmServicesArgs(spec, networks.by_name, swarm.membership))
@@ -44,9 +48,11 @@ def build(spec: LabSpec) -> Lab:
                               pulumi.ResourceOptions(depends_on=[swarm.membership[name]]))
         for name in spec.single_host_nodes
     }
-    built: list[pulumi.Resource] = [*services.by_name.values(), *demos.values()]
+    links = Links("links", LinksArgs(spec, gate)) if spec.links else None
+    built: list[pulumi.Resource] = [*services.by_name.values(), *demos.values(),
+                                    *(links.by_host.values() if links else ())]
     readiness = LabReadiness("ready", LabReadinessArgs(spec, built))
-    return Lab(spec, swarm, networks, services, demos, readiness)
+    return Lab(spec, swarm, networks, services, demos, links, readiness)
 
 
 def values(lab: Lab) -> dict[str, Any]:

@@ -1,2 +1,3 @@
 """The lab's Pulumi components, each with narrow Args: Swarm, SwarmNetworks, SwarmServices,
-SingleHostDemos, and the LabReadiness gate that ends every `pulumi up`."""
+SingleHostDemos, Links (the stack's netem), and the LabReadiness gate that ends every
+`pulumi up`."""

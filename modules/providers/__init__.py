@@ -1,5 +1,5 @@
 """Pulumi dynamic providers, one module per resource kind: swarm init, join, network,
-service, container, and the readiness gate.
+service, container, a host's netem (links), the preflight and the readiness gate.
 
 Why dynamic providers: the Docker provider plugin (pulumi-resource-docker) cannot be had
 on these machines (the Go module proxy refuses it at every version; see the README), and

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from modules.spec.links import Impairment
+
 
 @dataclass(frozen=True)
 class HostSpec:
@@ -121,6 +123,9 @@ class LabSpec:
     """Seconds `pulumi up` waits, at its end, for the lab to work."""
     checks: tuple[CheckSpec, ...] = ()
     """The stack's own checks (swarmlab:validate), which `make validate` runs."""
+    links: dict[str, Impairment] = field(default_factory=dict)
+    """Per host, in spec order, the netem `pulumi up` puts on its LAN interface
+    (swarmlab:links); a host not named keeps whatever its interface has."""
     managers: tuple[HostSpec, ...] = field(init=False)
     workers: tuple[HostSpec, ...] = field(init=False)
 

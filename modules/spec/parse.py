@@ -9,7 +9,7 @@ import ipaddress
 import re
 from typing import Any
 
-from modules.spec import content
+from modules.spec import content, links
 from modules.spec.declared import parse_checks
 from modules.spec.model import (
     HardeningSpec,
@@ -339,6 +339,35 @@ def _hardening(raw: dict[str, Any]) -> HardeningSpec:
     )
 
 
+def _links(raw: Any, hosts: tuple[HostSpec, ...]) -> dict[str, links.Impairment]:
+    """Per host, the netem values the stack declares: the same values and ranges as
+    `make impair` takes (modules/spec/links.py), each a string matched whole."""
+    names = [h.name for h in hosts]
+    fields = ", ".join(links.FIELDS)
+    obj = expect("links", raw, dict, f"an object host name -> {{{fields}}}")
+    found: dict[str, links.Impairment] = {}
+    for host, values in obj.items():
+        if not isinstance(host, str) or host not in names:
+            raise err("links", host, "host names of the lab as keys: " + ", ".join(names))
+        key = f"links.{host}"
+        given = keys(key, values, (), links.FIELDS)
+        if not given:
+            raise refuse(key, f"nothing to impair; allowed: one or more of {fields}",
+                         f"one or more of {fields}")
+        for name, value in given.items():
+            if not isinstance(value, str) or not value:
+                raise err(f"{key}.{name}", value, links.ALLOWED[name])
+        try:
+            found[host] = links.impairment(**given)
+        except links.BadValue as bad:
+            if bad.needs_delay:
+                together = f"a jitter together with swarmlab:{key}.delay"
+                raise refuse(f"{key}.jitter", f"{shown(bad.value)} needs a delay to vary "
+                             f"around; allowed: {together}", together) from None
+            raise err(f"{key}.{bad.field}", bad.value, bad.allowed) from None
+    return {h: found[h] for h in names if h in found}
+
+
 def _path(key: str, raw: dict[str, Any]) -> str:
     return text(key, raw.get(key, default(key)), PATH, "a file path (not starting with '-')")
 
@@ -395,5 +424,6 @@ def parse_spec(raw: dict[str, Any], host_list: Any = None) -> LabSpec:
         hardening=_hardening(raw),
         ready_timeout=integer("readyTimeout", raw.get("readyTimeout", default("readyTimeout")),
                               10, 900),
+        links=_links(raw.get("links", default("links")), hosts),
     )
     return dataclasses.replace(spec, checks=parse_checks(raw.get("validate"), spec))

@@ -51,6 +51,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("tokenRotation", "integer", 0, "whole number; raise it to rotate the join tokens"),
     Setting("readyTimeout", "integer", 120,
             "seconds `pulumi up` waits for the lab to work before it fails (10-900)"),
+    Setting("links", "object", {},
+            "{HOST: {delay, jitter, loss, rate}}: netem on each named host's LAN interface "
+            "(macvlan.parent), set by every `pulumi up`, as `make impair` takes them (needs "
+            "sch_netem on the host)"),
     Setting("validate", "array", [],
             "list of checks {from, ping|dns|http|tcp|udp[, port, network, expect, timeout, "
             "retries, name]} that `make validate` runs (modules/spec/declared.py)"),

@@ -116,3 +116,16 @@ def test_a_stack_that_names_another_lan_than_the_hosts_is_refused(tmp_path: Path
         stackfile.settings("blue", tmp_path)
     # A stack that names no LAN takes the hosts'.
     assert stackfile.settings("local", tmp_path)["swarmlab:lanSubnet"] == "192.168.9.0/24"
+
+
+@pytest.mark.parametrize("name", ["vm", "hosts.example"])
+def test_the_commented_links_example_is_a_valid_setting(name: str, tmp_path: Path) -> None:
+    text = (ROOT / "stacks" / f"Pulumi.{name}.yaml").read_text()
+    example = re.search(r"^  # swarmlab:links:\n((?:  #   .*\n)+)", text, re.MULTILINE)
+    assert example, f"Pulumi.{name}.yaml has no commented swarmlab:links example"
+    lines = ["swarmlab:links:", *(line.replace("  #", "", 1) for line in
+                                  example[1].splitlines())]
+    links = yaml.safe_load("\n".join(lines))["swarmlab:links"]
+    hosts = [{"name": h.name, "address": h.address, "role": h.role}
+             for h in spec(name, tmp_path).hosts]
+    assert parse_spec({"hosts": hosts, "links": links}).links, links

@@ -225,3 +225,56 @@ def test_every_output_of_the_schema_is_exported_and_only_the_secrets_are_secret(
         assert set(outputs.parse(values)) == set(outputs.LabOutputs.__annotations__)
 
     return pulumi.Output.from_input(resolved()).apply(check)
+
+
+def test_no_stack_links_no_links_resources(recorded):
+    mocks.start()
+    built = program.build(local_spec())
+    assert built.links is None
+    assert not [n for n in recorded if n.startswith("links")]
+
+
+@pulumi.runtime.test
+def test_without_links_the_preflight_inputs_are_what_they_were(lab):
+    recorder, built = lab
+
+    def check(_: Any) -> None:
+        # A lab built before the setting existed shows no change in its preflight.
+        inputs = recorder.resources["preflight"]["inputs"]
+        assert {k for k in inputs if not k.startswith("__")} == {
+            "targets", "roles", "parent", "images"}
+
+    return built.readiness.gate.passed.apply(check)
+
+
+def test_each_linked_host_gets_its_netem_after_the_preflight_and_the_gate_waits_for_it(recorded):
+    mocks.start()
+    built = program.build(local_spec(links={"worker": {"delay": "100ms", "loss": "5%"}}))
+    assert built.links is not None and list(built.links.by_host) == ["worker"]
+    assert [n for n in recorded if n.startswith("links")] == ["links", "links-worker"]
+    # Only the host has to be there: not the swarm, nor any service.
+    assert recorded["links-worker"]["depends_on"] == {"preflight"}
+    assert "links-worker" in recorded["ready-gate"]["depends_on"]
+
+
+@pulumi.runtime.test
+def test_a_links_resource_holds_the_host_its_interface_and_the_netem_options():
+    recorder = mocks.start()
+    spec = local_spec(links={"manager": {"rate": "10mbit"},
+                             "worker": {"delay": "100ms", "jitter": "10ms", "loss": "5%"}})
+    built = program.build(spec)
+    assert built.links is not None
+
+    def check(_: Any) -> None:
+        found = {n: r["inputs"] for n, r in recorder.resources.items() if n.startswith("links-")}
+        assert set(found) == {"links-manager", "links-worker"}
+        worker = found["links-worker"]
+        assert worker["target"]["name"] == "worker" and worker["iface"] == "eth1"
+        assert worker["netem"] == ["delay", "100ms", "10ms", "loss", "5%"]
+        assert worker["values"] == {"delay": "100ms", "jitter": "10ms", "loss": "5%"}
+        assert found["links-manager"]["netem"] == ["rate", "10mbit"]
+        # The preflight asks both for netem before either is touched.
+        assert recorder.resources["preflight"]["inputs"]["netem"] == ["manager", "worker"]
+
+    return pulumi.Output.all(*[link.applied for link in built.links.by_host.values()]
+                             ).apply(check)

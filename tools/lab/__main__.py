@@ -91,8 +91,16 @@ def cmd_summary(args: argparse.Namespace) -> int:
         return 1
     print(summary.render(found))
     broken = faults.read(args.lab)
+    if not (broken.any or spec.declares(args.lab, "links")):
+        return 0
+    lab_spec = spec.lab_spec(args.lab)
+    if getattr(args, "after_up", False):
+        broken = faults.after_up(args.lab, lab_spec)
     if broken.any:
-        print(f"faults: {faults.describe(spec.lab_spec(args.lab), broken)} (make heal)")
+        print(f"faults: {faults.describe_faults(lab_spec, broken)} (make heal)")
+    links = faults.describe_links(lab_spec, broken)
+    if links:
+        print(links)
     return 0
 
 
@@ -264,7 +272,10 @@ def main(argv: list[str] | None = None) -> int:
     p_stack = sub.add_parser("stack", help="write the working stack file, select the stack")
     p_stack.add_argument("--stack", required=True)
     p_stack.add_argument("--backend", required=True)
-    sub.add_parser("summary", help="the lab's summary")
+    p_summary = sub.add_parser("summary", help="the lab's summary")
+    p_summary.add_argument("--after-up", action="store_true",
+                           help="run by `make up`: forget the manual impairments the stack's "
+                                "links (swarmlab:links) replaced")
     sub.add_parser("require", help="fail unless the lab is built")
     p_subnet = sub.add_parser("subnet", help="the LAN a stack asks for")
     p_subnet.add_argument("--stack", required=True)

@@ -1,10 +1,18 @@
-"""The fault verbs' state and their runs on the hosts: `partition` and `heal`.
+"""The fault verbs' state and their runs on the hosts: `partition`, `impair` and `heal`.
 
 What is cut is recorded in `<lab dir>/faults.json`, so each `make partition` adds to what
 is there, and `make status`, `make inspect` and `make heal` read it. Only hosts the hosts
 tool made take faults: on them the tool's own way in (SSH from the gateway on one-box hosts,
 the management NIC on VMs) is outside what a partition cuts. On your own SSH hosts or
 Vagrant's it would cut the tool off, so the verbs refuse them, naming why.
+
+The stack may declare netem too (swarmlab:links), which every `pulumi up` sets on the hosts
+it names (modules/providers/links.py). The two meet on a host's LAN interface: its netem is
+its manual impairment (`make impair`) when it has one, else its declared link. So `make
+unimpair` and `make heal` give a declared host its declared values back (the lab as built),
+and a manual impairment holds until then or until the next `pulumi up`, which sets every
+declared host to its declared values (`make up` then forgets the manual impairments it
+replaced: `after_up`); a host the stack does not name is left as it is by `pulumi up`.
 """
 
 from __future__ import annotations
@@ -18,9 +26,9 @@ from typing import Any
 from hosts.inventory import read_net
 from hosts.paths import LabPaths
 from modules.spec import LabSpec
+from modules.spec.links import Impairment
 from modules.ssh import RemoteError, Target, run
 from tools.lab import execute, impair, labs, partition, spec
-from tools.lab.impair import Impairment
 from tools.lab.partition import Partitions
 
 
@@ -89,18 +97,25 @@ def _on_all(targets: dict[str, Target], scripts: dict[str, str]) -> dict[str, st
     return {name: why for name, why in said.items() if why}
 
 
+def netem_of(lab_spec: LabSpec, faults: Faults, host: str) -> Impairment | None:
+    """The host's netem: its manual impairment if it has one, else its declared link
+    (swarmlab:links), else none."""
+    return faults.impaired.get(host) or lab_spec.links.get(host)
+
+
 def apply(lab_spec: LabSpec, faults: Faults) -> dict[str, str]:
-    """Every host's LAN interface as `faults` says (as built where nothing is wrong)."""
+    """Every host's LAN interface as `faults` says, over the lab as built: each host's netem
+    is netem_of's, so with no faults every declared link is in place and nothing else."""
     iface = lab_spec.macvlan.parent
     parts = faults.partitions
     scripts = {}
     for h in lab_spec.hosts:
-        impaired = faults.impaired.get(h.name)
-        if not parts.groups and impaired is None:
+        netem = netem_of(lab_spec, faults, h.name)
+        if not parts.groups and netem is None:
             scripts[h.name] = partition.heal_script(iface)
             continue
         nets = partition.allowed(lab_spec, parts, h.name) if parts.groups else None
-        scripts[h.name] = partition.apply_script(iface, nets, impaired.netem() if impaired else ())
+        scripts[h.name] = partition.apply_script(iface, nets, netem.netem() if netem else ())
     return _on_all(spec.targets(lab_spec), scripts)
 
 
@@ -151,7 +166,8 @@ def unimpair(lab: str, node: str) -> str:
 
 
 def heal(lab: str) -> str:
-    """`make heal`: no partition or impairment left, every dockerd running (idempotent)."""
+    """`make heal`: no partition or manual impairment left, every dockerd running: the lab as
+    built, the stack's declared links in place (idempotent)."""
     require_tools_hosts(lab)
     lab_spec = spec.lab_spec(lab)
     _change(lab, lab_spec, Faults())
@@ -159,11 +175,48 @@ def heal(lab: str) -> str:
     if started.returncode != 0:
         raise RuntimeError("partitions and impairment removed, but not every dockerd started: "
                            + (started.stderr or started.stdout).strip())
+    if lab_spec.links:
+        return ("healed: every host reaches every other on the lab LAN, every dockerd runs, "
+                f"and only the stack's declared netem is left ({describe_links(lab_spec)})")
     return "healed: every host reaches every other on the lab LAN unimpaired, every dockerd runs"
 
 
+def after_up(lab: str, lab_spec: LabSpec) -> Faults:
+    """After a `pulumi up`: each host the stack impairs has its declared netem again (the
+    links provider replaced any manual one), so its manual impairment is forgotten; the
+    faults left, as recorded now."""
+    found = read(lab)
+    kept = {h: v for h, v in found.impaired.items() if h not in lab_spec.links}
+    if kept == found.impaired:
+        return found
+    faults = Faults(found.partitions, kept)
+    write(lab, faults)
+    return faults
+
+
+def describe_links(lab_spec: LabSpec, faults: Faults | None = None) -> str:
+    """`links (stack): worker (delay 100ms loss 5%)`, "" when the stack declares none; a host
+    impaired by hand meanwhile says so (its manual values hold until `make unimpair`, `make
+    heal` or the next `pulumi up`)."""
+    manual = faults.impaired if faults else {}
+    hosts = [f"{h} ({v.said()}{', impaired by hand meanwhile' if h in manual else ''})"
+             for h, v in lab_spec.links.items()]
+    return "links (stack): " + ", ".join(hosts) if hosts else ""
+
+
 def describe(lab_spec: LabSpec, faults: Faults) -> str:
-    """`partitioned: worker | manager; impaired: worker (delay 100ms)`."""
+    """`partitioned: worker | manager; impaired: worker (delay 100ms)`, then the stack's
+    declared links when there are any."""
+    links = describe_links(lab_spec, faults)
+    if not links:
+        return describe_faults(lab_spec, faults)
+    if not faults.any:
+        return f"no partition, no manual impairment; {links}"
+    return f"{describe_faults(lab_spec, faults)}; {links}"
+
+
+def describe_faults(lab_spec: LabSpec, faults: Faults) -> str:
+    """`partitioned: worker | manager; impaired: worker (delay 100ms)`: what the verbs did."""
     said = []
     parts = faults.partitions
     if parts.groups:
@@ -171,6 +224,6 @@ def describe(lab_spec: LabSpec, faults: Faults) -> str:
         rest = tuple(h.name for h in lab_spec.hosts if h.name not in grouped)
         said.append("partitioned: " + " | ".join(", ".join(g) for g in (*parts.groups, rest) if g))
     if faults.impaired:
-        said.append("impaired: " + ", ".join(f"{h} ({' '.join(i.netem())})"
+        said.append("impaired: " + ", ".join(f"{h} ({i.said()})"
                                               for h, i in faults.impaired.items()))
     return "; ".join(said) or "no partition, no impairment"

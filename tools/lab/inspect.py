@@ -10,7 +10,8 @@ gives the same document (no timestamps, everything sorted).
 Shape (schema `swarmlab.inspect/v1`, docs/inspect.md says what each field means)::
 
     {"schema": "swarmlab.inspect/v1",
-     "lab":   {"name", "backend", "stack", "faults": {"partitions", "impaired"}},
+     "lab":   {"name", "backend", "stack", "faults": {"partitions", "impaired"},
+               "links": {host: {delay, jitter, loss, rate}}},
      "lan":   {"subnet", "gateway"},
      "hosts": [{"name", "address", "role", "reachable", "swarm", "versions", "error"}],
      "swarm": {"cluster_id", "managers": [names], "workers": [names], "leader"},
@@ -70,5 +71,6 @@ def gather(lab: str) -> dict[str, Any]:
     with ThreadPoolExecutor(max_workers=max(1, len(targets))) as pool:
         reads = list(pool.map(lambda h: _read(h.name, h.address, h.role, targets[h.name]), lab_spec.hosts))
     return build({"name": lab, "backend": env.get("LAB_BACKEND"), "stack": env.get("LAB_STACK"),
-                  "faults": faults.as_dict(faults.read(lab))},
+                  "faults": faults.as_dict(faults.read(lab)),
+                  "links": {h: v.as_dict() for h, v in lab_spec.links.items()}},
                  {"subnet": lab_spec.lan_subnet, "gateway": lab_spec.lan_gateway}, reads)

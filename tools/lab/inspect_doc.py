@@ -242,7 +242,8 @@ def build(lab: Mapping[str, Any], lan: Mapping[str, str], hosts: Sequence[HostRe
     doc = {
         "schema": SCHEMA,
         "lab": {"name": lab.get("name"), "backend": lab.get("backend"), "stack": lab.get("stack"),
-                "faults": lab.get("faults") or {"partitions": [], "impaired": {}}},
+                "faults": lab.get("faults") or {"partitions": [], "impaired": {}},
+                "links": dict(lab.get("links") or {})},
         "lan": {"subnet": lan["subnet"], "gateway": lan["gateway"]},
         "hosts": host_entries(hosts),
         "swarm": swarm(hosts, node_list),

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from modules.docker.releases import VERSIONS
+from modules.spec.links import Impairment
 from tools.lab.summary import table
 
 NONE = "-"
@@ -32,9 +33,19 @@ def _heading(doc: Mapping[str, Any]) -> str:
     how = ", ".join(f"{k} {lab[k]}" for k in ("backend", "stack") if lab.get(k))
     cluster = (f"swarm {str(swarm['cluster_id'])[:12]}" if swarm.get("cluster_id")
                else "no swarm manager answered")
-    return (f"Lab {lab['name']}" + (f" ({how})" if how else "")
-            + f" · LAN {lan['subnet']} gw {lan['gateway']} · {cluster}"
-            + (f", leader {swarm['leader']}" if swarm.get("leader") else ""))
+    heading = (f"Lab {lab['name']}" + (f" ({how})" if how else "")
+               + f" · LAN {lan['subnet']} gw {lan['gateway']} · {cluster}"
+               + (f", leader {swarm['leader']}" if swarm.get("leader") else ""))
+    links = lab.get("links") or {}
+    if links:
+        heading += "\nlinks (stack): " + ", ".join(
+            f"{host} ({_netem(values)})" for host, values in links.items())
+    return heading
+
+
+def _netem(values: Mapping[str, str]) -> str:
+    """`delay 100ms loss 5%`: a link's values as netem takes them."""
+    return Impairment(**values).said()
 
 
 def _hosts(doc: Mapping[str, Any]) -> str:

@@ -19,16 +19,17 @@ SSH uses the management NIC (eth0), which a partition never touches. So `make he
 from __future__ import annotations
 
 import ipaddress
-import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from hosts.topology import choose
+from modules.lan_tc import DROP, PASS, QUANTUM, apply_script, heal_script
 from modules.spec import LabSpec
 
-PASS, DROP = "1:10", "1:30"
-# htb's default quantum for a 10gbit class is over its limit (a warning per class).
-QUANTUM = 60000
+# The tree itself (its classes and the scripts that build it) is the program's too: the
+# links provider puts the stack's netem in the same place (modules/lan_tc.py).
+__all__ = ["DROP", "PASS", "QUANTUM", "Partitions", "allowed", "apply_script", "check_nodes",
+           "heal_script"]
 
 
 @dataclass(frozen=True)
@@ -69,38 +70,3 @@ def allowed(spec: LabSpec, parts: Partitions, host: str) -> list[ipaddress.IPv4N
     nets += [ipaddress.IPv4Network(spec.macvlan.ranges[n]) for n in peers
              if n in spec.macvlan.ranges]
     return nets
-
-
-def _arp_target(net: ipaddress.IPv4Network) -> str:
-    """u32's match on an ARP packet's target address (offset 24 of the ARP header)."""
-    return f"match u32 0x{int(net.network_address):08x} 0x{int(net.netmask):08x} at 24"
-
-
-def apply_script(iface: str, nets: Sequence[ipaddress.IPv4Network] | None,
-                 netem: Sequence[str] = ()) -> str:
-    """The host's script: its LAN interface passes only what goes to `nets` (everything when
-    None), through netem with `netem`'s options when there are any."""
-    dev = shlex.quote(iface)
-    default = "30" if nets is not None else "10"
-    lines = [
-        f"tc qdisc del dev {dev} root 2>/dev/null",
-        f"tc qdisc add dev {dev} root handle 1: htb default {default}",
-        f"tc class add dev {dev} parent 1: classid {PASS} htb rate 10gbit quantum {QUANTUM}",
-        f"tc class add dev {dev} parent 1: classid {DROP} htb rate 10gbit quantum {QUANTUM}",
-        f"tc qdisc add dev {dev} parent {DROP} handle 30: pfifo limit 0",
-    ]
-    if netem:
-        lines.append(f"tc qdisc add dev {dev} parent {PASS} handle 10: netem "
-                     + " ".join(shlex.quote(o) for o in netem))
-    for net in nets or ():
-        lines.append(f"tc filter add dev {dev} parent 1: prio 1 protocol ip u32 match ip dst "
-                     f"{net} flowid {PASS}")
-        lines.append(f"tc filter add dev {dev} parent 1: prio 2 protocol arp u32 "
-                     f"{_arp_target(net)} flowid {PASS}")
-    # `set -e` semantics by hand: the first failing line ends the script with its status.
-    return " && ".join([lines[0] + " || true", *lines[1:]])
-
-
-def heal_script(iface: str) -> str:
-    """The host's LAN interface as the lab built it: no root qdisc of ours."""
-    return f"tc qdisc del dev {shlex.quote(iface)} root 2>/dev/null || true"

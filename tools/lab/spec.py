@@ -30,6 +30,14 @@ def lists_own_hosts(lab: str) -> bool:
         return False
 
 
+def declares(lab: str, key: str) -> bool:
+    """The lab's working stack sets `swarmlab:<key>`; False when it has no readable one."""
+    try:
+        return key in settings(lab)
+    except ValueError:
+        return False
+
+
 def lab_spec(lab: str, checks_file: Path | None = None) -> LabSpec:
     """The lab's LabSpec; with `checks_file` (a YAML list), its checks in place of the
     stack's swarmlab:validate, checked the same way."""

@@ -26,6 +26,9 @@ OBJECT = "letters, digits, '_', '.', '-' (starting with a letter or digit)"
 NOT_A_NUMBER = "a name that is not a number"
 MANAGERS = "use 1, 3 or 5"
 WHOLE = "a whole number from"
+TIME = "allowed: a time up to 10s, as 100ms, 500us or 2s (ASCII digits, no sign)"
+LOSS = "allowed: a percentage from 0% to 100%, as 5% or 0.5%"
+RATE = "allowed: a rate above 0, as 512kbit, 10mbit or 1gbit"
 
 
 def worker(**fields: Any) -> dict[str, Any]:
@@ -51,6 +54,10 @@ def macvlan(**fields: Any) -> dict[str, Any]:
 
 def hosts(*items: Any) -> dict[str, Any]:
     return {"hosts": list(items)}
+
+
+def link_of(host: str, **values: Any) -> dict[str, Any]:
+    return {"links": {host: values}}
 
 
 def bad(label: str, changes: dict[str, Any], *refusal: str) -> Bad:
@@ -286,6 +293,46 @@ CASES = [
         "swarmlab:tokenRotation: -1 is not valid", f"{WHOLE} 0 to 1000000"),
     bad("readyTimeout over 900", {"readyTimeout": 901},
         "swarmlab:readyTimeout: 901 is not valid", f"{WHOLE} 10 to 900"),
+    # link impairment (swarmlab:links): the same values and ranges as `make impair`
+    bad("links as a string", {"links": "worker: 100ms"},
+        "swarmlab:links: 'worker: 100ms' is not valid", "an object host name -> {delay, jitter, "
+        "loss, rate}"),
+    bad("links for a host not in the lab", link_of("nobody", delay="100ms"),
+        "swarmlab:links: 'nobody' is not valid", "host names of the lab as keys: manager, worker"),
+    bad("links for a host with a shell command", link_of("worker;reboot", delay="100ms"),
+        "swarmlab:links: 'worker;reboot' is not valid", "host names of the lab as keys"),
+    bad("links of a host that impair nothing", link_of("worker"),
+        "swarmlab:links.worker: nothing to impair", "one or more of delay, jitter, loss, rate"),
+    bad("links of a host as a string", {"links": {"worker": "delay 100ms"}},
+        "swarmlab:links.worker: 'delay 100ms' is not valid",
+        "an object with keys delay, jitter, loss, rate"),
+    bad("links with a key netem has but the lab does not", link_of("worker", corrupt="1%"),
+        "swarmlab:links.worker: unknown key 'corrupt'", "allowed keys: delay, jitter, loss, rate"),
+    bad("a delay as a number", link_of("worker", delay=100),
+        "swarmlab:links.worker.delay: 100 is not valid", TIME),
+    bad("a delay over 10s", link_of("worker", delay="11s"),
+        "swarmlab:links.worker.delay: '11s' is not valid", TIME),
+    bad("a delay like a flag", link_of("worker", delay="-1ms"),
+        "swarmlab:links.worker.delay: '-1ms' is not valid", TIME),
+    bad("a delay with a shell command", link_of("worker", delay="100ms;reboot"),
+        "swarmlab:links.worker.delay: '100ms;reboot' is not valid", TIME),
+    bad("a delay in Arabic-Indic digits", link_of("worker", delay="\u0663ms"),
+        "swarmlab:links.worker.delay: '\u0663ms' is not valid", TIME),
+    bad("an empty delay", link_of("worker", delay=""),
+        "swarmlab:links.worker.delay: '' is not valid", TIME),
+    bad("a jitter over 10s", link_of("worker", delay="1s", jitter="10001ms"),
+        "swarmlab:links.worker.jitter: '10001ms' is not valid", TIME),
+    bad("a jitter without a delay", link_of("worker", jitter="10ms"),
+        "swarmlab:links.worker.jitter: '10ms' needs a delay to vary around",
+        "allowed: a jitter together with swarmlab:links.worker.delay"),
+    bad("a loss over 100%", link_of("worker", loss="100.5%"),
+        "swarmlab:links.worker.loss: '100.5%' is not valid", LOSS),
+    bad("a loss without its percent sign", link_of("worker", loss="5"),
+        "swarmlab:links.worker.loss: '5' is not valid", LOSS),
+    bad("a rate of 0", link_of("manager", rate="0mbit"),
+        "swarmlab:links.manager.rate: '0mbit' is not valid", RATE),
+    bad("a rate in bytes", link_of("manager", rate="10Mbps"),
+        "swarmlab:links.manager.rate: '10Mbps' is not valid", RATE),
     # keys
     bad("a key in the wrong case", {"EndpointMode": "vip"},
         "swarmlab:EndpointMode: unknown key", "allowed keys: hosts, hostsFile"),

@@ -25,8 +25,8 @@ def hosts_checked(monkeypatch: pytest.MonkeyPatch) -> list[tuple]:
     asked: list[tuple] = []
     problems: list[str] = []
 
-    def check_hosts(hosts, parent, images):
-        asked.append((list(hosts), parent, images))
+    def check_hosts(hosts, parent, images, netem):
+        asked.append((list(hosts), parent, images, netem))
         return list(problems)
 
     monkeypatch.setattr(checks_of_hosts, "check_hosts", check_hosts)
@@ -40,15 +40,15 @@ def test_preflight_checks_every_host_with_its_role_and_the_parent(hosts_checked)
     created = provider.create(dict(P_PROPS))
     assert (created.id, created.outs) == ("preflight", {**P_PROPS, "hosts_checked": 2})
     assert hosts_checked == [([(MANAGER, "manager"), (TARGET, "worker")], "eth1",
-                              P_PROPS["images"])]
+                              P_PROPS["images"], [])]
     read = provider.read("preflight", {**P_PROPS, "hosts_checked": 2})
     assert (read.id, read.outs, read.inputs) == ("preflight", {**P_PROPS, "hosts_checked": 2},
-                                                 P_PROPS)
+                                                 {**P_PROPS, "netem": None})
     # A refresh (also the one before a destroy) never pulls: no images asked.
     assert hosts_checked[-1][2] == {}
     news = {**P_PROPS, "parent": "eth2"}
     assert provider.update("preflight", P_PROPS, news).outs == {**news, "hosts_checked": 2}
-    assert hosts_checked[-1][1:] == ("eth2", P_PROPS["images"])
+    assert hosts_checked[-1][1:] == ("eth2", P_PROPS["images"], [])
     problems += ["worker: dockerd does not answer", "manager: no eth1"]
     with pytest.raises(RemoteError) as caught:
         provider.create(dict(P_PROPS))
@@ -57,18 +57,31 @@ def test_preflight_checks_every_host_with_its_role_and_the_parent(hosts_checked)
     assert provider.delete("preflight", P_PROPS) is None
 
 
+def test_preflight_asks_for_netem_where_the_stack_impairs_but_never_in_a_refresh(hosts_checked):
+    hosts_checked.pop(0)
+    provider = preflight.PreflightProvider()
+    props = {**P_PROPS, "netem": ["worker"]}
+    provider.create(dict(props))
+    assert hosts_checked[-1][3] == ["worker"]
+    provider.update("preflight", P_PROPS, props)
+    assert hosts_checked[-1][3] == ["worker"]
+    provider.read("preflight", {**props, "hosts_checked": 2})
+    assert hosts_checked[-1][3] == []
+
+
 def test_preflight_read_inputs_are_only_what_it_is_given(hosts_checked):
     hosts_checked.pop(0)
     read = preflight.PreflightProvider().read("preflight", {"targets": {}, "roles": {},
                                                             "parent": "eth1", "other": 1})
-    assert read.inputs == {"targets": {}, "roles": {}, "parent": "eth1", "images": None}
+    assert read.inputs == {"targets": {}, "roles": {}, "parent": "eth1", "images": None,
+                           "netem": None}
     assert read.outs == {"targets": {}, "roles": {}, "parent": "eth1", "other": 1,
                          "hosts_checked": 0}
 
 
 def test_preflight_diff_updates_in_place_on_any_input():
     provider = preflight.PreflightProvider()
-    assert preflight.INPUTS == ("targets", "roles", "parent", "images")
+    assert preflight.INPUTS == ("targets", "roles", "parent", "images", "netem")
     for key in preflight.INPUTS:
         got = provider.diff("preflight", P_PROPS, {**P_PROPS, key: "x"})
         assert (got.changes, got.replaces) == (True, [])

@@ -74,7 +74,7 @@ def test_every_setting_its_kind_and_default() -> None:
         ("services", "array", None), ("singleHostDemos", "boolean", True),
         ("singleHostNodes", "array", None), ("autolock", "boolean", False),
         ("certExpiry", "string", ""), ("tokenRotation", "integer", 0),
-        ("readyTimeout", "integer", 120), ("validate", "array", []),
+        ("readyTimeout", "integer", 120), ("links", "object", {}), ("validate", "array", []),
     ]
     assert settings.default("sshUser") == "root"
     assert list(settings.BY_KEY) == [s.key for s in settings.SETTINGS]

@@ -26,7 +26,7 @@ IDLE = ("sleep", "100000")
 ALL_KEYS = ("hosts, hostsFile, sshUser, sshKeyFile, sshKnownHostsFile, sshConnectTimeout, "
             "sshCommandTimeout, lanSubnet, lanGateway, endpointMode, image, overlays, macvlan, "
             "services, singleHostDemos, singleHostNodes, autolock, certExpiry, tokenRotation, "
-            "readyTimeout, validate")
+            "readyTimeout, links, validate")
 CIDR = "an IPv4 network in CIDR form such as 192.168.1.0/24"
 PATH = "a file path (not starting with '-')"
 

@@ -161,3 +161,13 @@ def test_names_are_escaped_in_labels(doc: dict[str, Any]) -> None:
 
 def test_the_same_document_gives_the_same_source(doc: dict[str, Any]) -> None:
     assert source_of(doc)[1] == source_of(doc)[1]
+
+
+def test_an_impaired_host_s_lan_edge_is_labelled_with_its_netem(doc: dict[str, Any]) -> None:
+    doc["lab"]["links"] = {"worker": {"delay": "100ms", "loss": "5%"}}
+    m, source = source_of(doc)
+    dot = parse(source)
+    manager, worker = m.hosts
+    assert edge_text(dot.edge(draw.LAN_ID, worker.port_id)) == "netem delay 100ms loss 5%"
+    assert "dashed" in dot.edge(draw.LAN_ID, worker.port_id)
+    assert dot.edge(draw.LAN_ID, manager.port_id) == ""

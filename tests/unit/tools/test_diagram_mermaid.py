@@ -174,3 +174,12 @@ def test_text_escaping(raw: str, escaped: str) -> None:
 
 def test_the_same_document_gives_the_same_text(doc: dict[str, Any]) -> None:
     assert mermaid.render(model.build(doc)) == mermaid.render(model.build(doc))
+
+
+def test_an_impaired_host_s_lan_edge_is_dotted_and_labelled_with_its_netem(doc: dict[str, Any]) -> None:
+    doc["lab"]["links"] = {"worker": {"delay": "100ms", "loss": "5%"}}
+    m, _, chart = chart_of(doc)
+    manager, worker = m.hosts
+    assert chart.edge("lan", worker.port_id) == "netem delay 100ms loss 5%"
+    assert [dotted for t, h, _, dotted in chart.edges if (t, h) == ("lan", worker.port_id)] == [True]
+    assert chart.edge("lan", manager.port_id) == ""

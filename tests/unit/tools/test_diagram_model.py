@@ -106,3 +106,15 @@ def test_an_unscheduled_task_is_a_note(doc: dict[str, Any]) -> None:
     m = model.build(doc)
     assert "web.1" not in {w.name for w in m.workloads}
     assert m.notes == ["web.1 is pending on no node"]
+
+
+def test_a_host_s_lan_impairment_is_the_manual_one_else_the_declared_one(doc: dict[str, Any]) -> None:
+    assert [h.netem for h in model.build(doc).hosts] == ["", ""]
+    doc["lab"]["links"] = {"worker": {"delay": "100ms", "loss": "5%"}}
+    assert [h.netem for h in model.build(doc).hosts] == ["", "netem delay 100ms loss 5%"]
+    doc["lab"]["faults"]["impaired"] = {"worker": {"delay": "300ms"}, "manager": {"rate": "1mbit"}}
+    assert [h.netem for h in model.build(doc).hosts] == [
+        "netem rate 1mbit (make impair)", "netem delay 300ms (make impair)"]
+    del doc["lab"]["links"]  # a document from before the links: none
+    doc["lab"]["faults"]["impaired"] = {}
+    assert [h.netem for h in model.build(doc).hosts] == ["", ""]

@@ -37,7 +37,8 @@ def test_the_saved_document_is_what_build_makes_of_the_saved_snapshots(
 def test_the_shape_is_the_documented_one(doc: dict[str, Any]) -> None:
     assert list(doc) == TOP
     assert doc["schema"] == SCHEMA == "swarmlab.inspect/v1"
-    assert doc["lab"] == {"name": "swarmlab", "backend": "onebox", "stack": "local", "faults": NO_FAULTS}
+    assert doc["lab"] == {"name": "swarmlab", "backend": "onebox", "stack": "local", "faults": NO_FAULTS,
+                          "links": {}}
     assert doc["lan"] == {"subnet": "192.168.1.0/24", "gateway": "192.168.1.1"}
     assert set(doc["swarm"]) == {"cluster_id", "managers", "workers", "leader"}
     for key, fields in FIELDS.items():

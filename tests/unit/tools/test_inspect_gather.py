@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from modules.docker.engine import Response
+from modules.spec.links import Impairment
 from modules.ssh import RemoteError, Target
 from tools.lab import inspect, spec
 
@@ -63,7 +64,8 @@ class FakeEngine:
 def lab(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, raw: dict[str, Any]) -> Path:
     """The sample lab's spec and targets, and its lab dir in tmp_path."""
     hosts = [SimpleNamespace(name=h["name"], address=h["address"], role=h["role"]) for h in raw["hosts"]]
-    fake_spec = SimpleNamespace(hosts=hosts, lan_subnet="192.168.1.0/24", lan_gateway="192.168.1.1")
+    fake_spec = SimpleNamespace(hosts=hosts, lan_subnet="192.168.1.0/24", lan_gateway="192.168.1.1",
+                                links={})
     monkeypatch.setattr(spec, "lab_spec", lambda name: fake_spec)
     monkeypatch.setattr(spec, "targets", lambda s: {
         h.name: Target(h.name, h.address, "root", "/k", "/kh") for h in s.hosts})
@@ -117,10 +119,10 @@ def test_backend_and_stack_come_from_lab_env(monkeypatch: pytest.MonkeyPatch, la
     monkeypatch.setattr("modules.docker.engine.pipeline", FakeEngine(raw))
     (lab / "lab.env").write_text("# written by make stack\nLAB_STACK=vagrant\nLAB_BACKEND=vagrant\n")
     assert inspect.gather("swarmlab")["lab"] == {"name": "swarmlab", "backend": "vagrant",
-                                                 "stack": "vagrant", "faults": NO_FAULTS}
+                                                 "stack": "vagrant", "faults": NO_FAULTS, "links": {}}
     (lab / "lab.env").unlink()
     assert inspect.gather("swarmlab")["lab"] == {"name": "swarmlab", "backend": None,
-                                                 "stack": None, "faults": NO_FAULTS}
+                                                 "stack": None, "faults": NO_FAULTS, "links": {}}
 
 
 def test_another_lab_s_env_is_read_from_its_own_dir(monkeypatch: pytest.MonkeyPatch, lab: Path,
@@ -131,4 +133,12 @@ def test_another_lab_s_env_is_read_from_its_own_dir(monkeypatch: pytest.MonkeyPa
     other.mkdir(parents=True)
     (other / "lab.env").write_text("LAB_STACK=scale\nLAB_BACKEND=onebox\n")
     assert inspect.gather("lab2")["lab"] == {"name": "lab2", "backend": "onebox", "stack": "scale",
-                                             "faults": NO_FAULTS}
+                                             "faults": NO_FAULTS, "links": {}}
+
+
+def test_the_stack_s_links_are_in_the_lab_section(monkeypatch: pytest.MonkeyPatch, lab: Path,
+                                                  raw: dict[str, Any]) -> None:
+    monkeypatch.setattr("modules.docker.engine.pipeline", FakeEngine(raw))
+    declared = spec.lab_spec("swarmlab")
+    declared.links = {"worker": Impairment(delay="100ms", loss="5%")}
+    assert inspect.gather("swarmlab")["lab"]["links"] == {"worker": {"delay": "100ms", "loss": "5%"}}

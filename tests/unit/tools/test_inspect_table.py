@@ -70,3 +70,9 @@ def test_an_unreachable_host_and_no_manager(doc: dict[str, Any]) -> None:
 
 def test_the_same_document_gives_the_same_text(doc: dict[str, Any]) -> None:
     assert render_table(doc) == render_table(copy.deepcopy(doc))
+
+
+def test_the_stack_s_links_follow_the_heading(doc: dict[str, Any]) -> None:
+    doc["lab"]["links"] = {"worker": {"delay": "100ms", "loss": "5%"}, "manager": {"rate": "1gbit"}}
+    heading = sections(render_table(doc))[0]
+    assert heading[1] == "links (stack): worker (delay 100ms loss 5%), manager (rate 1gbit)"

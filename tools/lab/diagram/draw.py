@@ -3,7 +3,8 @@
 Left to right: tasks and containers, then the networks they are on. Each host is a cluster
 (the hosts stack top to bottom); the LAN, its gateway and the swarm networks sit outside the
 clusters, between the hosts they span. Edges carry the member's address; the encrypted
-overlay is green, with a heavy border and green edges.
+overlay is green, with a heavy border and green edges; a host's LAN edge with netem on it is
+orange and dashed, labelled with the values.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ LAN_ID = "lan"
 GATEWAY_ID = "gateway"
 ENCRYPTED = "#1b7f3b"
 EDGE = "#555555"
+IMPAIRED = "#b35900"
 
 
 def cluster_name(host: Host) -> str:
@@ -75,7 +77,11 @@ def _draw_lan(graph: graphviz.Digraph, model: Model) -> None:
                fillcolor="#cfe2f3")
     graph.edge(GATEWAY_ID, LAN_ID)
     for host in model.hosts:
-        graph.edge(LAN_ID, host.port_id)
+        if host.netem:
+            graph.edge(LAN_ID, host.port_id, label=patch(host.netem), color=IMPAIRED,
+                       fontcolor=IMPAIRED, penwidth="2", style="dashed")
+        else:
+            graph.edge(LAN_ID, host.port_id)
     for net in model.swarm_networks:
         if net.on_lan:
             graph.edge(LAN_ID, net.id, label=patch(f"{net.driver} on the LAN"), style="dashed",

@@ -2,8 +2,9 @@
 
 The same picture as draw.py: one subgraph per host holding its LAN address, its tasks and
 containers and its single-host networks; the LAN, the gateway and the swarm networks outside;
-an edge per network membership labelled with the address. Mermaid has no layout hints for
-labels at an edge's end, so every address sits mid-edge.
+an edge per network membership labelled with the address; a host's LAN edge with netem on
+it dotted and labelled with the values. Mermaid has no layout hints for labels at an edge's
+end, so every address sits mid-edge.
 
 Names come from the lab (a container may be called anything Docker allows), so every text is
 quoted and every character outside a small safe set is written as a Mermaid entity code
@@ -100,7 +101,7 @@ def render(model: Model) -> str:
         chart.node(net.id, _box(net.name, *net.lines), _net_class(net))
     chart.edge("gateway", "lan")
     for host in model.hosts:
-        chart.edge("lan", host.port_id)
+        chart.edge("lan", host.port_id, host.netem, dotted=bool(host.netem))
     for net in model.swarm_networks:
         if net.on_lan:
             chart.edge("lan", net.id, f"{net.driver} on the LAN", dotted=True)

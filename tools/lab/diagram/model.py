@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from modules.spec.links import Impairment
+
 LAN_DRIVERS = ("macvlan", "ipvlan")
 NO_ADDRESS = {"host": "host's own stack", "null": "loopback only"}
 """Why a member of a host or none network has no address of its own."""
@@ -32,6 +34,9 @@ class Host:
     node_state: str
     """The swarm's view of the node (ready, down), "" if no manager answered."""
     reachable: bool
+    netem: str = ""
+    """The impairment of its LAN link, as its LAN edge says it: `netem delay 100ms loss 5%`,
+    the stack's (swarmlab:links) or, while there is one, the manual one (`make impair`)."""
 
     @property
     def lines(self) -> list[str]:
@@ -173,13 +178,25 @@ def _members(doc: Mapping[str, Any]) -> tuple[list[_Member], list[str]]:
     return list(found.values()), notes
 
 
+def _netem(lab: Mapping[str, Any], host: str) -> str:
+    """A host's LAN impairment as its edge says it: a manual one wins, as on the host (the
+    fault verbs put it in place of the declared one); "" when it has none."""
+    manual = ((lab.get("faults") or {}).get("impaired") or {}).get(host)
+    values = manual or (lab.get("links") or {}).get(host)
+    if not values:
+        return ""
+    said = Impairment(**values).said()
+    return f"netem {said} (make impair)" if manual else f"netem {said}"
+
+
 def _hosts(doc: Mapping[str, Any]) -> list[Host]:
     """The lab's hosts in spec order, then any swarm node the lab does not list."""
     nodes = {n["name"]: n for n in doc["nodes"]}
     listed = [(h["name"], h["address"], h["role"], h["swarm"] or "", h["reachable"]) for h in doc["hosts"]]
     listed += [(n["name"], n["address"] or "", n["role"], "", False) for n in doc["nodes"]
                if n["name"] not in {h["name"] for h in doc["hosts"]}]
-    return [Host(f"h{i}", name, address, role, swarm, nodes.get(name, {}).get("state", ""), reachable)
+    return [Host(f"h{i}", name, address, role, swarm, nodes.get(name, {}).get("state", ""), reachable,
+                 _netem(doc["lab"], name))
             for i, (name, address, role, swarm, reachable) in enumerate(listed)]
 
 
