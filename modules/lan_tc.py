@@ -78,7 +78,11 @@ def netem_script(iface: str, netem: Sequence[str]) -> str:
     PASS class when the tree is in place (a partition's filters stay as they are), else in a
     tree made anew that passes everything."""
     dev = shlex.quote(iface)
-    return (f"if {_has_tree(dev)}; then {_netem(dev, 'replace', netem)}; "
+    # Not `tc qdisc replace`: on a netem already there the kernel changes it in place and keeps
+    # what the new options leave out (a rate set by hand would stay), so it goes first.
+    return (f"if {_has_tree(dev)}; then "
+            f"tc qdisc del dev {dev} parent {PASS} handle {NETEM} 2>/dev/null; "
+            f"{_netem(dev, 'add', netem)}; "
             f"else {apply_script(iface, None, netem)}; fi")
 
 

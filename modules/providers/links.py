@@ -3,7 +3,8 @@
 Create and update put netem with the declared options under the PASS class of the LAN tc
 tree (modules/lan_tc.py): when the tree is there (a partition the fault verbs made), only the
 netem is replaced and the partition's filters stay; otherwise a tree that passes everything
-is made for it. Delete takes the netem away (the whole tree when no partition holds).
+is made for it. Delete takes its netem away (the whole tree when no partition holds), and
+leaves one set by hand since.
 
 Every `pulumi up` refreshes first: the read compares tc's line for that netem with the one
 tc showed when it was put in place, so a netem gone (a host rebuilt) or changed (`make impair`
@@ -81,7 +82,11 @@ class LinkProvider(ResourceProvider):
         return UpdateResult({**news, "applied": applied})
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        take_away(target_of(props), props["iface"])
+        # Only the netem this resource put there: one set by hand since (`make impair`) is
+        # the tool's to take away, and its record of it stays true.
+        target = target_of(props)
+        if found_line(target, props["iface"]) == props.get("applied"):
+            take_away(target, props["iface"])
 
 
 class Link(LabResource):

@@ -29,9 +29,11 @@ ALLOWED = {
 }
 """What each value allows, as the refusals say it."""
 
-# Whether the kernel has netem, asked without touching any lab link: a scratch veth. Exit 3:
+# Whether the kernel has netem, asked without touching any lab link: a scratch veth (one
+# a killed probe left is removed first). Exit 3:
 # no scratch link could be made (ip needs root), so the kernel was not asked.
-PROBE = ("ip link add swl-netem type veth peer name swl-netem-p >/dev/null 2>&1 || exit 3; "
+PROBE = ("ip link del swl-netem >/dev/null 2>&1; "
+         "ip link add swl-netem type veth peer name swl-netem-p >/dev/null 2>&1 || exit 3; "
          "tc qdisc add dev swl-netem root netem delay 1ms >/dev/null 2>&1; rc=$?; "
          "ip link del swl-netem; exit $rc")
 PROBE_NOT_ASKED = 3

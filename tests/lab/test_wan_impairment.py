@@ -133,10 +133,11 @@ def test_pulumi_up_sets_the_links_the_stack_declares(lab, request, capsys):
     pulumi = builder.pulumi()
     has_netem = _has_netem(lab, far)
     before = min_rtt(lab, client_host, client) if has_netem else 0.0
-    if has_netem:
-        make("impair", f"NODE={far}", "DELAY=20ms", test_lab=test_lab)
-    pulumi("config", "set", "--path", f"swarmlab:links.{far}.delay", "100ms")
+    undone = healed = None
     try:
+        if has_netem:
+            make("impair", f"NODE={far}", "DELAY=20ms", test_lab=test_lab)
+        pulumi("config", "set", "--path", f"swarmlab:links.{far}.delay", "100ms")
         if not has_netem:
             refused = pulumi.up(check=False)
             said = refused.stdout + refused.stderr
@@ -158,8 +159,9 @@ def test_pulumi_up_sets_the_links_the_stack_declares(lab, request, capsys):
         pulumi("config", "rm", "swarmlab:links", check=False)
         if has_netem:
             undone = pulumi.up(check=False)
-            make("heal", test_lab=test_lab, check=False)
-    assert undone.returncode == 0, undone.stdout + undone.stderr
+            healed = make("heal", test_lab=test_lab, check=False)
+    assert undone is not None and undone.returncode == 0, undone and undone.stdout + undone.stderr
+    assert healed is not None and healed.returncode == 0, healed and healed.stderr
     gone = _netem_line(lab, far)
     after = min_rtt(lab, client_host, client)
     with capsys.disabled():

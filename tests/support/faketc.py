@@ -77,6 +77,11 @@ elif what == "qdisc" and verb in ("add", "replace"):
     if verb == "add" and parent in iface["children"]:
         fail("Error: Exclusivity flag on, cannot modify.")
     opts = " ".join(kinds[1:])
+    was = iface["children"].get(parent, {}).get("opts", "")
+    if kinds[0] == "netem" and verb == "replace" and " rate " in f" {was} " \
+            and "rate" not in kinds:
+        # As the kernel does: a netem changed in place keeps a rate the new options leave out.
+        opts += " rate " + was.split(" rate ", 1)[1].split()[0]
     if kinds[0] == "netem":
         opts = "limit 1000 " + opts
     iface["children"][parent] = {"kind": kinds[0], "handle": opt("handle"), "opts": opts}

@@ -15,7 +15,7 @@ IP_HEADER_AND_ICMP = 28
 # The same contract as `ping -M do -c 1 -W 2 -s SIZE ADDR`: exit 0 on a reply; for a packet
 # larger than the route's MTU, the kernel refuses it (EMSGSIZE) and the line names the MTU.
 _PY_PROBE = r"""
-import os, socket, struct, sys, time
+import errno, os, socket, struct, sys, time
 addr, size = sys.argv[1], int(sys.argv[2])
 def checksum(data):
     data += b"\0" * (len(data) % 2)
@@ -31,19 +31,24 @@ sock.setsockopt(socket.IPPROTO_IP, 10, 2)  # IP_MTU_DISCOVER = IP_PMTUDISC_DO
 sock.connect((addr, 0))
 try:
     sock.send(packet)
-except OSError:
+except OSError as err:
+    if err.errno != errno.EMSGSIZE:
+        raise
     print("local error: message too long, mtu=%d" % sock.getsockopt(socket.IPPROTO_IP, 14))
     sys.exit(1)
-sock.settimeout(2)
 deadline = time.monotonic() + 2
 while time.monotonic() < deadline:
+    sock.settimeout(max(0.01, deadline - time.monotonic()))
     try:
         reply = sock.recv(65535)
     except socket.timeout:
         break
-    kind, _, _, rid, _ = struct.unpack("!BBHHH", reply[20:28])
+    ihl = (reply[0] & 15) * 4
+    if len(reply) < ihl + 8:
+        continue
+    kind, _, _, rid, _ = struct.unpack("!BBHHH", reply[ihl:ihl + 8])
     if kind == 0 and rid == ident:
-        print("%d bytes from %s" % (len(reply) - 20, addr))
+        print("%d bytes from %s" % (len(reply) - ihl, addr))
         sys.exit(0)
 print("no reply from %s" % addr)
 sys.exit(1)

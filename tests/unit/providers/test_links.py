@@ -57,11 +57,20 @@ def test_under_a_partition_only_the_netem_is_replaced_and_the_filters_stay(host)
     before = host.state()
     links.LinkProvider().create(dict(PROPS))
     changed = [c for c in host.calls() if " show " not in f" {c} "]
-    assert changed == ["qdisc replace dev eth1 parent 1:10 handle 10: netem delay 100ms loss 5%"]
+    assert changed == ["qdisc del dev eth1 parent 1:10 handle 10:",
+                       "qdisc add dev eth1 parent 1:10 handle 10: netem delay 100ms loss 5%"]
     after = host.state()
     assert (after["root"], after["filters"], after["classes"]) == (
         "30", before["filters"], before["classes"])
     assert after["children"]["1:10"]["opts"] == "limit 1000 delay 100ms loss 5%"
+
+
+def test_a_rate_set_by_hand_does_not_outlive_the_declared_values(host):
+    partitioned(host)
+    hand = host.sh("tc qdisc add dev eth1 parent 1:10 handle 10: netem delay 20ms rate 10mbit")
+    assert hand.returncode == 0, hand.stderr
+    links.LinkProvider().create(dict(PROPS))
+    assert host.state()["children"]["1:10"]["opts"] == "limit 1000 delay 100ms loss 5%"
 
 
 def test_a_netem_tc_refuses_is_an_error_naming_the_host(host):
@@ -85,6 +94,14 @@ def test_delete_under_a_partition_takes_only_the_netem(host):
     state = host.state()
     assert state["root"] == "30" and len(state["filters"]) == 4
     assert set(state["children"]) == {"1:30"}
+
+
+def test_delete_leaves_a_netem_set_by_hand_since(host):
+    links.LinkProvider().create(dict(PROPS))
+    hand = host.sh("tc qdisc replace dev eth1 parent 1:10 handle 10: netem delay 20ms")
+    assert hand.returncode == 0, hand.stderr
+    links.LinkProvider().delete("link-worker", {**PROPS, "applied": LINE})
+    assert host.state()["children"]["1:10"]["opts"] == "limit 1000 delay 20ms"
 
 
 def test_delete_of_what_is_already_gone_changes_nothing(host):
