@@ -32,8 +32,9 @@ FETCH = ("ok=0; for try in {tries}; do "
 
 
 def min_rtt(lab: Lab, host: str, container: str) -> float:
-    """The least round trip of 5 pings, in ms (busybox: 'round-trip min/avg/max = a/b/c ms')."""
-    out = lab.host(host).check_output(f"docker exec {container} ping -c 5 -i 0.2 -W 3 {TARGET}")
+    """The least round trip of 10 pings, in ms (busybox: 'round-trip min/avg/max = a/b/c ms'):
+    under emulation (the VMs) a single round trip can take 10 ms more than the next."""
+    out = lab.host(host).check_output(f"docker exec {container} ping -c 10 -i 0.2 -W 3 {TARGET}")
     found = re.search(r"min/avg/max = ([0-9.]+)/", out)
     assert found, out
     return float(found[1])
@@ -168,6 +169,7 @@ def test_pulumi_up_sets_the_links_the_stack_declares(lab, request, capsys):
         print(f"\n  swarmlab:links {far} delay 100ms, over `make impair DELAY=20ms`: secure_net "
               f"least RTT {before:.1f} ms -> {during:.1f} ms; links removed: {after:.1f} ms, "
               f"netem {'left: ' + gone if gone else 'gone'}")
-    assert during - before >= 90, (before, during)
+    # Every echo's reply leaves the delayed host: 100 ms is the least any round trip can take.
+    assert during >= 100, (before, during)
     assert not gone
     assert after - before < 50, (before, after)
