@@ -82,7 +82,9 @@ def test_a_delay_on_one_host_lengthens_round_trips_across_secure_net(
               f"{during:.1f} ms; after unimpair {after:.1f} ms; ESP packets during: "
               + (", ".join(f"{h} +{n}" for h, n in esp_rose.items()) or "not counted (no ESP "
                  "or no root)"))
-    assert during - before >= 90, (before, during)
+    # The unimpaired round trip is the lesser of the two taken without the delay: under
+    # emulation either can come out several ms long.
+    assert during - min(before, after) >= 90, (before, during, after)
     assert after - before < 50, (before, after)
     # The delayed pings still crossed as ESP: 5 requests and 5 replies on each side.
     assert all(n >= 5 for n in esp_rose.values()), esp_rose
