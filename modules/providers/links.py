@@ -31,20 +31,26 @@ INPUTS = ("target", "iface", "netem", "in_place")
 SEED = re.compile(r" seed [0-9]+")
 
 
+def _line(said: str) -> str:
+    """tc's line for the netem as compared: its first, without the seed (empty: none)."""
+    return SEED.sub("", said.strip().splitlines()[0]) if said.strip() else ""
+
+
 def found_line(target: Target, iface: str) -> str:
     """tc's line for the netem under PASS, as compared (empty: there is none)."""
-    said = run(target, lan_tc.show_netem_script(iface)).stdout.strip()
-    return SEED.sub("", said.splitlines()[0]) if said else ""
+    return _line(run(target, lan_tc.show_netem_script(iface)).stdout)
 
 
 def put(target: Target, iface: str, netem: list[str]) -> str:
-    """netem with these options in place; tc's line for it."""
-    result = run(target, lan_tc.netem_script(iface, netem), check=False)
+    """netem with these options in place; tc's line for it, read back in the same round
+    trip."""
+    script = f"{lan_tc.netem_script(iface, netem)} && {{ {lan_tc.show_netem_script(iface)}; }}"
+    result = run(target, script, check=False)
     if result.exit_status != 0:
         said = (result.stderr or result.stdout).strip() or f"exit {result.exit_status}"
         raise RemoteError(f"{target.label}: swarmlab:links: netem {' '.join(netem)} on "
                           f"{iface} not in place: {said}")
-    line = found_line(target, iface)
+    line = _line(result.stdout)
     if not line:
         raise RemoteError(f"{target.label}: swarmlab:links: tc made netem on {iface}, and it is "
                           "not there")

@@ -12,12 +12,12 @@ import re
 
 import pytest
 
+from modules.spec import links
 from tests.support import builder
 from tests.support.damage_lab import make
 from tests.support.features import esp_packets
 from tests.support.lab import Lab
 from tests.support.live import pair
-from tools.lab import impair
 
 pytestmark = [pytest.mark.lab, pytest.mark.faults]
 
@@ -48,7 +48,7 @@ def _changes_the_lab(request) -> builder.TestLab:
 
 
 def _has_netem(lab: Lab, host: str) -> bool:
-    return bool(lab.host(host).run(impair.PROBE).rc == 0)
+    return bool(lab.host(host).run(links.PROBE).rc == 0)
 
 
 def test_a_delay_on_one_host_lengthens_round_trips_across_secure_net(

@@ -73,11 +73,14 @@ def task_on(lab: Any, service: str, network: str) -> Task:
         f"docker inspect -f '{{{{.State.Pid}}}} {{{{json .NetworkSettings.Networks}}}}' {ctr}"
     ).split(" ", 1)
     address = json.loads(networks)[network]["IPAddress"]
-    # /sys shows the namespace it was mounted in, so the MTU comes from `ip` run inside.
-    line = host.check_output(f"nsenter -t {pid} -n ip -o -4 addr show to {address}/32")
-    interface = line.split()[1]
-    link = host.check_output(f"nsenter -t {pid} -n ip -o link show dev {interface}").split()
-    mtu = int(link[link.index("mtu") + 1])
+    # /sys shows the namespace it was mounted in, so the MTU comes from `ip` run inside:
+    # the interface holding the address, then its link line, in one round trip.
+    line = host.check_output(
+        f"nsenter -t {pid} -n sh -c 'i=$(ip -o -4 addr show to {address}/32 | "
+        "cut -d\" \" -f2); ip -o link show dev $i'")
+    interface = line.split()[1].rstrip(":").split("@")[0]
+    words = line.split()
+    mtu = int(words[words.index("mtu") + 1])
     return Task(host_name, int(pid), address, interface, mtu)
 
 
@@ -85,10 +88,9 @@ def df_ping(lab: Any, task: Task, address: str, payload: int) -> tuple[bool, str
     """One don't-fragment echo of `payload` bytes from the task to `address`: (answered, what
     the tool said)."""
     host = lab.host(task.host)
-    if host.run("ping -V").stdout.find("iputils") >= 0:
-        cmd = f"nsenter -t {task.pid} -n ping -M do -c 1 -W 2 -s {payload} {address}"
-    else:
-        cmd = (f"nsenter -t {task.pid} -n python3 -c \"$(echo {_PY_B64} | base64 -d)\" "
-               f"{address} {payload}")
+    cmd = (f"if ping -V 2>/dev/null | grep -q iputils; then "
+           f"nsenter -t {task.pid} -n ping -M do -c 1 -W 2 -s {payload} {address}; else "
+           f"nsenter -t {task.pid} -n python3 -c \"$(echo {_PY_B64} | base64 -d)\" "
+           f"{address} {payload}; fi")
     result = host.run(cmd)
     return result.rc == 0, (result.stdout + result.stderr).strip()

@@ -94,7 +94,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
     if not (broken.any or spec.declares(args.lab, "links")):
         return 0
     lab_spec = spec.lab_spec(args.lab)
-    if getattr(args, "after_up", False):
+    if args.after_up:
         broken = faults.after_up(args.lab, lab_spec)
     if broken.any:
         print(f"faults: {faults.describe_faults(lab_spec, broken)} (make heal)")

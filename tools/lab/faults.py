@@ -25,7 +25,8 @@ from typing import Any
 
 from hosts.inventory import read_net
 from hosts.paths import LabPaths
-from modules.spec import LabSpec
+from modules import lan_tc
+from modules.spec import LabSpec, links
 from modules.spec.links import Impairment
 from modules.ssh import RemoteError, Target, run
 from tools.lab import execute, impair, labs, partition, spec
@@ -112,10 +113,10 @@ def apply(lab_spec: LabSpec, faults: Faults) -> dict[str, str]:
     for h in lab_spec.hosts:
         netem = netem_of(lab_spec, faults, h.name)
         if not parts.groups and netem is None:
-            scripts[h.name] = partition.heal_script(iface)
+            scripts[h.name] = lan_tc.heal_script(iface)
             continue
         nets = partition.allowed(lab_spec, parts, h.name) if parts.groups else None
-        scripts[h.name] = partition.apply_script(iface, nets, netem.netem() if netem else ())
+        scripts[h.name] = lan_tc.apply_script(iface, nets, netem.netem() if netem else ())
     return _on_all(spec.targets(lab_spec), scripts)
 
 
@@ -144,7 +145,7 @@ def impair_nodes(lab: str, node: str, delay: str, jitter: str, loss: str, rate: 
     lab_spec = spec.lab_spec(lab)
     nodes = execute.choose_nodes(lab_spec, node)
     values = impair.check(delay, jitter, loss, rate)
-    lacking = _on_all(spec.targets(lab_spec), dict.fromkeys(nodes, impair.PROBE))
+    lacking = _on_all(spec.targets(lab_spec), dict.fromkeys(nodes, links.PROBE))
     if lacking:
         raise RuntimeError(f"the kernel of {', '.join(lacking)} has no sch_netem (netem): "
                            "nothing was changed; impairment needs a kernel with it (the VM lab's "
@@ -207,12 +208,12 @@ def describe_links(lab_spec: LabSpec, faults: Faults | None = None) -> str:
 def describe(lab_spec: LabSpec, faults: Faults) -> str:
     """`partitioned: worker | manager; impaired: worker (delay 100ms)`, then the stack's
     declared links when there are any."""
-    links = describe_links(lab_spec, faults)
-    if not links:
+    declared = describe_links(lab_spec, faults)
+    if not declared:
         return describe_faults(lab_spec, faults)
     if not faults.any:
-        return f"no partition, no manual impairment; {links}"
-    return f"{describe_faults(lab_spec, faults)}; {links}"
+        return f"no partition, no manual impairment; {declared}"
+    return f"{describe_faults(lab_spec, faults)}; {declared}"
 
 
 def describe_faults(lab_spec: LabSpec, faults: Faults) -> str:

@@ -8,9 +8,7 @@ carry them (DELAY=, JITTER=, LOSS=, RATE=).
 
 from __future__ import annotations
 
-from modules.spec.links import MAX_MS, PERCENT, PROBE, RATE, TIME, BadValue, Impairment, impairment
-
-__all__ = ["MAX_MS", "PERCENT", "PROBE", "RATE", "TIME", "Impairment", "check"]
+from modules.spec.links import BadValue, Impairment, impairment
 
 
 def check(delay: str, jitter: str, loss: str, rate: str) -> Impairment:

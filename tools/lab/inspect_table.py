@@ -39,13 +39,8 @@ def _heading(doc: Mapping[str, Any]) -> str:
     links = lab.get("links") or {}
     if links:
         heading += "\nlinks (stack): " + ", ".join(
-            f"{host} ({_netem(values)})" for host, values in links.items())
+            f"{host} ({Impairment(**values).said()})" for host, values in links.items())
     return heading
-
-
-def _netem(values: Mapping[str, str]) -> str:
-    """`delay 100ms loss 5%`: a link's values as netem takes them."""
-    return Impairment(**values).said()
 
 
 def _hosts(doc: Mapping[str, Any]) -> str:

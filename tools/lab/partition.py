@@ -1,5 +1,6 @@
 """Partitions of the lab LAN (`make partition NODE=...`, `make heal`): what each host may
-still send, as tc on its LAN interface.
+still send, as tc on its LAN interface (the tree and its scripts: modules/lan_tc.py, which
+the links provider shares).
 
 Why this mechanism: the one-box hosts' kernel has no netem and no tc actions (gact, police,
 mirred); it has the u32 classifier and the htb and pfifo qdiscs, and so has every VM kernel.
@@ -23,13 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from hosts.topology import choose
-from modules.lan_tc import DROP, PASS, QUANTUM, apply_script, heal_script
 from modules.spec import LabSpec
-
-# The tree itself (its classes and the scripts that build it) is the program's too: the
-# links provider puts the stack's netem in the same place (modules/lan_tc.py).
-__all__ = ["DROP", "PASS", "QUANTUM", "Partitions", "allowed", "apply_script", "check_nodes",
-           "heal_script"]
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tools.lab import impair, partition
+from modules import lan_tc
+from tools.lab import impair
 
 
 def test_values_become_netem_options() -> None:
@@ -33,7 +34,7 @@ def test_nothing_to_impair_is_refused() -> None:
 
 
 def test_netem_sits_under_the_passing_class_and_everything_passes_without_a_partition():
-    script = partition.apply_script("eth1", None, ["delay", "100ms"])
+    script = lan_tc.apply_script("eth1", None, ["delay", "100ms"])
     assert "htb default 10" in script
     assert "tc qdisc add dev eth1 parent 1:10 handle 10: netem delay 100ms" in script
     assert "u32" not in script

@@ -7,6 +7,7 @@ import ipaddress
 
 import pytest
 
+from modules import lan_tc
 from tests.support.stacks import local_spec
 from tools.lab import partition
 from tools.lab.partition import Partitions
@@ -47,7 +48,7 @@ def test_a_partition_names_some_lab_hosts_each_once_and_not_all(node) -> None:
 
 def test_the_script_drops_by_default_and_passes_only_the_allowed() -> None:
     nets = [ipaddress.IPv4Network("192.168.1.1/32"), ipaddress.IPv4Network("192.168.1.208/29")]
-    script = partition.apply_script("eth1", nets)
+    script = lan_tc.apply_script("eth1", nets)
     steps = script.split(" && ")
     assert steps[0] == "tc qdisc del dev eth1 root 2>/dev/null || true"
     assert "htb default 30" in steps[1] and steps[4].endswith("pfifo limit 0")
@@ -57,4 +58,4 @@ def test_the_script_drops_by_default_and_passes_only_the_allowed() -> None:
 
 
 def test_an_interface_reaches_tc_quoted() -> None:
-    assert partition.heal_script("eth1;x") == "tc qdisc del dev 'eth1;x' root 2>/dev/null || true"
+    assert lan_tc.heal_script("eth1;x") == "tc qdisc del dev 'eth1;x' root 2>/dev/null || true"
