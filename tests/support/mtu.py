@@ -77,9 +77,9 @@ def task_on(lab: Any, service: str, network: str) -> Task:
     # the interface holding the address, then its link line, in one round trip.
     line = host.check_output(
         f"nsenter -t {pid} -n sh -c 'i=$(ip -o -4 addr show to {address}/32 | "
-        "cut -d\" \" -f2); ip -o link show dev $i'")
-    interface = line.split()[1].rstrip(":").split("@")[0]
+        "cut -d\" \" -f2); ip -o link show dev \"$i\"'")
     words = line.split()
+    interface = words[1].rstrip(":").split("@")[0]
     mtu = int(words[words.index("mtu") + 1])
     return Task(host_name, int(pid), address, interface, mtu)
 
