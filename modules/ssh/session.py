@@ -21,8 +21,12 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import paramiko
+# paramiko (a fifth of a second to import) is imported where a connection is made: the lab
+# tool's verbs that connect to nothing (require, summary, stack) start without it.
+if TYPE_CHECKING:
+    import paramiko
 
 from modules.ssh.errors import RemoteError, TransientError, redact
 from modules.ssh.target import Target
@@ -79,6 +83,8 @@ def _trace(event: str, target: Target, started: float, **fields: object) -> None
 
 
 def _connect(target: Target) -> paramiko.SSHClient:
+    import paramiko
+
     where = target.label
     for what, path in (("SSH key file", target.key_file), ("known_hosts file",
                                                            target.known_hosts_file)):
@@ -190,6 +196,8 @@ def bounded(command: str, limit: float) -> str:
 def _session(target: Target, command: str, stdin: str | bytes | None, deadline: float,
              limit: float, hold_stdin: bool = False) -> tuple[int, bytes, str]:
     """One command on its own channel of the host's shared connection."""
+    import paramiko
+
     transport = None
     try:
         transport = _client(target).get_transport()
@@ -221,6 +229,8 @@ def _open_channel(transport: paramiko.Transport, target: Target, deadline: float
                   ) -> paramiko.Channel:
     """A new channel on the live connection, asked for again (a few times, each pause
     longer) while sshd refuses it and the deadline allows."""
+    import paramiko
+
     for attempt in range(1, CHANNEL_OPEN_ATTEMPTS + 1):
         try:
             return transport.open_session(timeout=target.connect_timeout)

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import pytest
 
-from tests.support import builder, own_hosts
+from tests.support import builder, observed, own_hosts
 from tests.support.lab import Lab, doctor_checks
 
 
@@ -38,10 +39,28 @@ def lab(request: pytest.FixtureRequest) -> Iterator[Lab]:
         yield running
 
 
-@pytest.fixture(scope="package")
-def kernel_features(lab: Lab) -> dict[str, dict[str, bool]]:
-    """Per host, which optional kernel features the doctor found (esp, ip_vs); on hosts the
-    hosts tool did not make, what the stack's user sees, and whether it is root."""
+def _kernel_features(lab: Lab) -> dict[str, dict[str, bool]]:
     if lab.targets:
         return own_hosts.kernel_features(lab.targets)
     return {name: {**found, "root": True} for name, found in doctor_checks().items()}
+
+
+@pytest.fixture(scope="package", autouse=True)
+def _kernel_features_asked(lab: Lab) -> Iterator[Future[dict[str, dict[str, bool]]]]:
+    """Asked as the package starts, while the first tests run: the doctor takes a second."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        yield pool.submit(_kernel_features, lab)
+
+
+@pytest.fixture(scope="package")
+def kernel_features(
+        _kernel_features_asked: Future[dict[str, dict[str, bool]]]) -> dict[str, dict[str, bool]]:
+    """Per host, which optional kernel features the doctor found (esp, ip_vs); on hosts the
+    hosts tool did not make, what the stack's user sees, and whether it is root."""
+    return _kernel_features_asked.result()
+
+
+@pytest.fixture(scope="package")
+def seen(lab: Lab) -> observed.Seen:
+    """What the tests read from the lab, read once, all hosts at once."""
+    return observed.gather(lab)

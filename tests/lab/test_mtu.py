@@ -12,7 +12,6 @@ from __future__ import annotations
 import pytest
 
 from tests.support.features import require, require_root
-from tests.support.live import pair
 from tests.support.mtu import IP_HEADER_AND_ICMP, df_ping, task_on
 
 pytestmark = pytest.mark.lab
@@ -35,12 +34,12 @@ NETWORKS = {"myoverlay": ("", False), "secure_net": ("secure-net-", True)}
 
 @pytest.mark.parametrize("network", sorted(NETWORKS))
 def test_the_largest_dont_fragment_ping_crosses_and_one_byte_more_does_not(
-        lab, kernel_features, network, capsys):
+        lab, seen, kernel_features, network, capsys):
     prefix, encrypted = NETWORKS[network]
     require_root(kernel_features, "a ping from inside a task's network namespace")
-    pair(lab, prefix)  # on two hosts
-    client = task_on(lab, f"{prefix}app", network)
-    server = task_on(lab, f"{prefix}web", network)
+    seen.pair(prefix)  # on two hosts
+    client = task_on(lab, seen, f"{prefix}app", network)
+    server = task_on(lab, seen, f"{prefix}web", network)
     assert client.mtu == expected_mtu(encrypted), client
     if encrypted:
         require(kernel_features, "esp", "traffic on the encrypted overlay")

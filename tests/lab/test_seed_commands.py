@@ -1,50 +1,71 @@
 """Every `docker network` command of the seed's command table, run on the live lab.
 
-These change the lab for a moment (a scratch network, a scratch container on mynetwork) and put it back.
+These change the lab for a moment (a scratch network on one host, a scratch container on
+mynetwork on another) and put it back. Both sequences run at once, each in one round trip
+(tests/support/gather.py); the tests read what each step said.
 """
 
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from tests.support.gather import in_turn
+
 pytestmark = pytest.mark.lab
 
-
-def test_network_create_inspect_and_rm(lab):
-    host = lab.host("worker")
-    host.check_output("docker network create seedtest")
-    try:
-        net = json.loads(host.check_output("docker network inspect seedtest"))[0]
-        assert (net["Name"], net["Driver"]) == ("seedtest", "bridge")
-        assert "seedtest" in host.check_output("docker network ls --format '{{.Name}}'").split()
-    finally:
-        host.check_output("docker network rm seedtest")
-    assert "seedtest" not in host.check_output("docker network ls --format '{{.Name}}'").split()
-
-
-def test_network_connect_then_disconnect(lab):
-    # A scratch container, not web1: connecting a container to a user-defined network
-    # rewrites its resolv.conf for the embedded DNS for good, and web1 must stay a plain
-    # default-bridge container (test_single_host proves it cannot resolve names).
-    host = lab.host("manager")
-    image = host.check_output("docker inspect -f '{{.Config.Image}}' web1")
-    host.check_output(f"docker run -d --name seedconnect --network bridge {image} sleep 600")
-    try:
-        host.check_output("docker network connect mynetwork seedconnect")
-        # Now on a user-defined network, it resolves app by name.
-        assert " 0% packet loss" in host.check_output(
-            "docker exec seedconnect ping -c 1 -W 2 app")
-        host.check_output("docker network disconnect mynetwork seedconnect")
-        networks = json.loads(host.check_output(
-            "docker inspect -f '{{json .NetworkSettings.Networks}}' seedconnect"))
-        assert list(networks) == ["bridge"]
-    finally:
-        host.run("docker rm -f seedconnect")
+NETWORK_STEPS = {
+    "create": "docker network create seedtest",
+    "inspect": "docker network inspect seedtest",
+    "ls": "docker network ls --format '{{.Name}}'",
+    "rm": "docker network rm seedtest",
+    "ls after rm": "docker network ls --format '{{.Name}}'",
+}
+# A scratch container, not web1: connecting a container to a user-defined network rewrites
+# its resolv.conf for the embedded DNS for good, and web1 must stay a plain default-bridge
+# container (test_single_host proves it cannot resolve names).
+CONNECT_STEPS = {
+    "run": "docker run -d --name seedconnect --network bridge "
+           "\"$(docker inspect -f '{{.Config.Image}}' web1)\" sleep 600",
+    "connect": "docker network connect mynetwork seedconnect",
+    # Now on a user-defined network, it resolves app by name.
+    "ping app": "docker exec seedconnect ping -c 1 -W 2 app",
+    "disconnect": "docker network disconnect mynetwork seedconnect",
+    "networks": "docker inspect -f '{{json .NetworkSettings.Networks}}' seedconnect",
+}
 
 
-def test_swarm_network_is_listed_with_swarm_scope(lab):
-    rows = lab.host("manager").check_output(
-        "docker network ls --filter name=myoverlay --format '{{.Name}} {{.Driver}} {{.Scope}}'")
+@pytest.fixture(scope="module")
+def said(lab):
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        network = pool.submit(in_turn, lab.host("worker"), NETWORK_STEPS,
+                              "docker network rm seedtest")
+        connect = pool.submit(in_turn, lab.host("manager"), CONNECT_STEPS,
+                              "docker rm -f seedconnect")
+        return {"network": network.result(), "connect": connect.result()}
+
+
+def test_network_create_inspect_and_rm(said):
+    steps = said["network"]
+    steps["create"].ok()
+    net = json.loads(steps["inspect"].ok())[0]
+    assert (net["Name"], net["Driver"]) == ("seedtest", "bridge")
+    assert "seedtest" in steps["ls"].ok().split()
+    steps["rm"].ok()
+    assert "seedtest" not in steps["ls after rm"].ok().split()
+
+
+def test_network_connect_then_disconnect(said):
+    steps = said["connect"]
+    steps["run"].ok()
+    steps["connect"].ok()
+    assert " 0% packet loss" in steps["ping app"].ok()
+    steps["disconnect"].ok()
+    assert list(json.loads(steps["networks"].ok())) == ["bridge"]
+
+
+def test_swarm_network_is_listed_with_swarm_scope(seen):
+    rows = seen.out("manager", "networks")
     assert "myoverlay overlay swarm" in rows.splitlines()

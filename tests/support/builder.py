@@ -6,12 +6,14 @@ lab is up and never touches it."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 import testinfra
@@ -84,15 +86,23 @@ def pulumi() -> Pulumi:
     return Pulumi(lab_name())
 
 
+def built_outputs() -> dict[str, Any] | None:
+    """The stack's outputs, when the lab's hosts are up and its stack has been built."""
+    if not inventory() and not lists_own_hosts(lab_name()):
+        return None
+    proc = pulumi()("stack", "output", "--json", check=False)
+    if proc.returncode != 0 or "clusterId" not in proc.stdout:
+        return None
+    return dict(json.loads(proc.stdout))
+
+
 def is_built() -> bool:
     """The lab's hosts are up and its stack has been built."""
-    if not inventory() and not lists_own_hosts(lab_name()):
-        return False
-    proc = pulumi()("stack", "output", "--json", check=False)
-    return proc.returncode == 0 and "clusterId" in proc.stdout
+    return built_outputs() is not None
 
 
-def connect(lab_built_here: bool, timings: dict[str, float] | None = None) -> Lab:
+def connect(lab_built_here: bool, timings: dict[str, float] | None = None,
+            outputs: dict[str, Any] | None = None) -> Lab:
     """The hosts tool's hosts through its ssh_config; other hosts as the stack reaches them."""
     inv = inventory()
     targets: dict[str, Target] = {}
@@ -104,7 +114,8 @@ def connect(lab_built_here: bool, timings: dict[str, float] | None = None) -> La
         ssh_config = own_hosts.write_ssh_config(lab_dir() / "stack_ssh_config", targets)
     hosts = {h["name"]: testinfra.get_host(f"ssh://{h['name']}", ssh_config=str(ssh_config))
              for h in inv}
-    return Lab(hosts=hosts, inventory=inv, outputs=pulumi().outputs(), built_here=lab_built_here,
+    return Lab(hosts=hosts, inventory=inv, outputs=outputs or pulumi().outputs(),
+               built_here=lab_built_here,
                timings=timings or {}, targets=targets)
 
 
@@ -174,10 +185,11 @@ def lab_for_session(test_lab: TestLab = ONEBOX, require_own: bool = False) -> It
         if require_own:
             pytest.skip("these tests break or destroy the lab they run on: they run only on "
                         "a lab of their own (make test)")
-        if not is_built():
+        outputs = built_outputs()
+        if outputs is None:
             pytest.fail(f"no lab is up (lab {lab_name()}, {lab_dir()}): run `make lab` first, "
                         "or `make test`, which builds its own")
-        yield connect(False)
+        yield connect(False, outputs=outputs)
         return
     require_backend(test_lab)
     with environment(test_lab.env):

@@ -6,7 +6,6 @@ no iputils) sending the same ICMP echo from a raw socket with IP_PMTUDISC_DO."""
 from __future__ import annotations
 
 import base64
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,14 +64,14 @@ class Task:
     mtu: int
 
 
-def task_on(lab: Any, service: str, network: str) -> Task:
-    """Where a task of `service` runs, its process, and its interface on `network`."""
-    host_name, ctr = lab.task_container(service)
+def task_on(lab: Any, seen: Any, service: str, network: str) -> Task:
+    """Where a task of `service` runs, its process, and its interface on `network` (what the
+    lab's tests saw, tests/support/observed.py, and the interface's MTU read now)."""
+    host_name, ctr = seen.task(service)
     host = lab.host(host_name)
-    pid, networks = host.check_output(
-        f"docker inspect -f '{{{{.State.Pid}}}} {{{{json .NetworkSettings.Networks}}}}' {ctr}"
-    ).split(" ", 1)
-    address = json.loads(networks)[network]["IPAddress"]
+    container = seen.containers(host_name)[ctr]
+    pid = container["State"]["Pid"]
+    address = container["NetworkSettings"]["Networks"][network]["IPAddress"]
     # /sys shows the namespace it was mounted in, so the MTU comes from `ip` run inside:
     # the interface holding the address, then its link line, in one round trip.
     line = host.check_output(

@@ -23,8 +23,6 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-import graphviz
-
 from hosts.paths import private_dir
 from modules import outputs
 from modules.checks import declared
@@ -34,7 +32,6 @@ from modules.ssh import RemoteError
 from tools.lab import (
     capture,
     destroy,
-    diagram,
     execute,
     faults,
     inspect,
@@ -138,6 +135,10 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 
 def cmd_diagram(args: argparse.Namespace) -> int:
+    import graphviz  # imported by the one verb that draws (a twentieth of a second)
+
+    from tools.lab import diagram
+
     if cmd_require(args) != 0:
         return 1
     try:

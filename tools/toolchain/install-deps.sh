@@ -6,6 +6,17 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 say() { echo "[deps] $*" >&2; }
 
+# Every make target runs this first. When it last found everything there and nothing it
+# reads has changed since (the package database, apt's lists, requirements.txt, this
+# script), it is done: the checks below cost most of a second.
+venv="$root/.venv"
+found="$venv/.deps-found"
+inputs=$(cat "$root/requirements.txt" "$0" | sha256sum | cut -d' ' -f1)
+if [ -x "$venv/bin/python" ] && [ "$(cat "$found" 2>/dev/null)" = "$inputs" ] \
+   && [ "$found" -nt /var/lib/dpkg/status ] && [ "$found" -nt /var/lib/apt/lists ]; then
+  exit 0
+fi
+
 # busybox-static: the lab image; openssh: each one-box host's sshd and the client;
 # tcpdump: `make capture`; graphviz: `make diagram`; qemu, vde2, debootstrap: the vm
 # backend (its image is built from Debian packages, its LAN is a user-space switch).
@@ -32,7 +43,6 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
 
-venv="$root/.venv"
 stamp="$venv/.requirements.sha256"
 want=$(sha256sum "$root/requirements.txt" | cut -d' ' -f1)
 if [ ! -x "$venv/bin/python" ]; then
@@ -44,3 +54,4 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$root/requirements.txt" >&2
   echo "$want" >"$stamp"
 fi
+echo "$inputs" >"$found"

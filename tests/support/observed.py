@@ -1,0 +1,126 @@
+"""What the lab's tests read, read once per lab in two round trips per host (tests/support/
+gather.py), the hosts side by side: each host's Docker objects, listening sockets and swarm
+state, and the traffic the tests prove (pings, pages, a port reached). The tests then assert
+on what was said. Nothing here changes the lab."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from tests.support.gather import Said, on_hosts
+from tests.support.lab import Lab
+
+SERVICE_LABEL = "com.docker.swarm.service.name"
+HTTP_GET = "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 {name} {port}"
+# testinfra's port check: nc where the host has it, else bash's /dev/tcp.
+REACH = ("if command -v nc >/dev/null; then nc -w 2 -z {addr} {port}; "
+         "else timeout 2 bash -c 'cat </dev/null >/dev/tcp/{addr}/{port}'; fi")
+# The seed's cross-host pairs: a client service and the server it reaches, by name.
+PAIRS = {"": ("app", "web"), "mymacvlan-": ("mymacvlan-app", "mymacvlan-web")}
+
+
+def _facts(lab: Lab, name: str) -> dict[str, str]:
+    """What every host is asked first: its objects, sockets and swarm state, and the
+    single-host demos where it runs them."""
+    facts = {
+        "tasks": f"docker ps --format '{{{{.ID}}}} {{{{.Label \"{SERVICE_LABEL}\"}}}}'",
+        "networks": "docker network ls --format '{{.Name}} {{.Driver}} {{.Scope}}'",
+        "network inspect": "docker network inspect $(docker network ls -q)",
+        "container inspect": "ids=$(docker ps -q); if [ -n \"$ids\" ]; then docker inspect "
+                             "$ids; else echo '[]'; fi",
+        "swarm": "docker info --format '{{json .Swarm}}'",
+        "tcp": "ss -Hltn",
+        "udp": "ss -Hlun",
+    }
+    role = next(h["role"] for h in lab.inventory if h["name"] == name)
+    if role == "manager":
+        facts["nodes"] = ("docker node ls --format "
+                          "'{{.Hostname}} {{.Status}} {{.Availability}} {{.ManagerStatus}}'")
+        facts["myoverlay peers"] = "docker network inspect --verbose myoverlay"
+    else:
+        facts["reach manager:2377"] = REACH.format(addr=lab.address("manager"), port=2377)
+    if name in lab.outputs["singleHost"]:
+        facts.update({
+            "web1 -> web2 by address": "docker exec web1 ping -c 1 -W 2 $(docker inspect -f "
+                                       "'{{.NetworkSettings.Networks.bridge.IPAddress}}' web2)",
+            "web1 -> web2 by name": "docker exec web1 ping -c 1 -W 2 web2",
+            "web -> db": "docker exec web ping -c 1 -W 2 db",
+            "hostweb eth1": "docker exec hostweb ip -o -4 addr show eth1",
+            "isolated links": "docker exec isolated ip -o link show",
+        })
+    for demo in lab.outputs["singleHost"]:
+        if name == other_host(lab, demo):
+            facts[f"page {demo}:8080"] = HTTP_GET.format(
+                name=lab.address(demo), port=8080).replace("| nc", "| busybox nc")
+    return facts
+
+
+def other_host(lab: Lab, name: str) -> str:
+    """The host that asks a demo host's host-network server for its page."""
+    return next(h["name"] for h in lab.inventory if h["name"] != name)
+
+
+@dataclass
+class Seen:
+    """Per host, what each command said."""
+
+    said: dict[str, dict[str, Said]]
+
+    def out(self, host: str, key: str) -> str:
+        return self.said[host][key].ok()
+
+    def networks(self, host: str) -> dict[str, dict[str, Any]]:
+        """`docker network inspect` of every network on the host, by name."""
+        return {n["Name"]: n for n in json.loads(self.out(host, "network inspect"))}
+
+    def containers(self, host: str) -> dict[str, dict[str, Any]]:
+        """`docker inspect` of every running container on the host, by name and by ID."""
+        found = json.loads(self.out(host, "container inspect"))
+        return {**{c["Name"].lstrip("/"): c for c in found}, **{c["Id"][:12]: c for c in found}}
+
+    def task(self, service: str) -> tuple[str, str]:
+        """(host, container ID) of the first running task of a service."""
+        for host in self.said:
+            for line in self.out(host, "tasks").splitlines():
+                ctr, _, name = line.partition(" ")
+                if name == service:
+                    return host, ctr
+        raise AssertionError(f"no running task of service {service} on any host")
+
+    def pair(self, prefix: str) -> tuple[str, str, str]:
+        """(the client's host, the client's task, the server's host) of a seed pair, which the
+        seed wants on different hosts."""
+        client_host, client = self.task(f"{prefix}app")
+        server_host, _ = self.task(f"{prefix}web")
+        assert client_host != server_host, f"{prefix}app and {prefix}web share {client_host}"
+        return client_host, client, server_host
+
+    def listens(self, host: str, proto: str, address: str, port: int) -> bool:
+        """A socket of `proto` bound to `address` (or to every address) on `port`."""
+        bound = {line.split()[3] for line in self.out(host, proto).splitlines()}
+        return any(f"{a}:{port}" in bound for a in (address, "0.0.0.0", "*", "[::]"))
+
+
+def _probes(seen: Seen) -> dict[str, dict[str, str]]:
+    """What the seed's client tasks are asked: ping and fetch their server by name."""
+    asked: dict[str, dict[str, str]] = {}
+    for client, server in PAIRS.values():
+        try:
+            host, ctr = seen.task(client)
+        except AssertionError:
+            continue  # the test of the pair says which task is missing
+        asked.setdefault(host, {}).update({
+            f"{client} -> {server} ping": f"docker exec {ctr} ping -c 1 -W 2 {server}",
+            f"{client} -> {server} page": f"docker exec {ctr} sh -c "
+                                          f"\"{HTTP_GET.format(name=server, port=80)}\"",
+        })
+    return asked
+
+
+def gather(lab: Lab) -> Seen:
+    seen = Seen(on_hosts(lab.hosts, {h["name"]: _facts(lab, h["name"]) for h in lab.inventory}))
+    for host, said in on_hosts(lab.hosts, _probes(seen)).items():
+        seen.said[host].update(said)
+    return seen
