@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from pyroute2 import IPRoute
 
@@ -192,16 +194,15 @@ def _up(lab: LabPaths, net: LabNet, hosts: Sequence[Host], found: engine.Engine,
         if not lab.image_archive.exists() or lab.image_archive.read_bytes() != built.archive:
             lab.image_archive.write_bytes(built.archive)
         notes.append(built.image_id[:19])
-    for h in hosts:
-        sock = lab.host(h.name).docker_socket
-        with report.step(f"image {image.IMAGE}", h.name) as notes:
-            if dockerapi.image_id(sock, image.IMAGE) != built.image_id:
-                dockerapi.load_image(sock, built.archive)
-                loaded = dockerapi.image_id(sock, image.IMAGE)
-                if loaded != built.image_id:
-                    raise RuntimeError(f"loaded image has ID {loaded}, expected {built.image_id}")
-                changes.append(f"{h.name} image")
-                notes.append("loaded")
+    with report.step(f"image {image.IMAGE} on {len(hosts)} host(s)") as notes:
+        # Each dockerd loads it at the same time as the others (one at a time took 5.4 s of
+        # a 32-host up); a host whose load failed is named in the step's failure.
+        with ThreadPoolExecutor(max_workers=IMAGE_LOADS_AT_ONCE) as pool:
+            loaded = [h.name for h, done in zip(hosts, pool.map(
+                lambda h: _load_image(lab.host(h.name).docker_socket, h.name, built), hosts),
+                strict=True) if done]
+        changes += [f"{name} image" for name in loaded]
+        notes.append(f"loaded on {', '.join(loaded)}" if loaded else "on every host already")
 
     records = [
         inventory.record(lab, h, dockerd.running(lab.host(h.name)), sshd.running(lab.host(h.name)))
@@ -218,6 +219,20 @@ def _up(lab: LabPaths, net: LabNet, hosts: Sequence[Host], found: engine.Engine,
         f"try: ssh -F {lab.ssh_config} {hosts[0].name} docker info"
     )
     return records
+
+
+IMAGE_LOADS_AT_ONCE = 8
+
+
+def _load_image(sock: Path, name: str, built: image.Image) -> bool:
+    """The lab image into a host's dockerd unless it has it: whether it was loaded."""
+    if dockerapi.image_id(sock, image.IMAGE) == built.image_id:
+        return False
+    dockerapi.load_image(sock, built.archive)
+    loaded = dockerapi.image_id(sock, image.IMAGE)
+    if loaded != built.image_id:
+        raise RuntimeError(f"{name}: loaded image has ID {loaded}, expected {built.image_id}")
+    return True
 
 
 def clean_daemon_state(lab: LabPaths, host: Host) -> None:

@@ -5,23 +5,39 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from modules.docker.cli import docker, inspect, inspect_all, not_found
-from modules.ssh import RemoteError, Target, polls, retry, run
+from modules.docker.cli import docker, inspect, inspect_all, json_lines, not_found
+from modules.ssh import RemoteError, SharedReads, Target, polls, retry, run
+
+# Every joining node waits on the manager's view of it. Polled by each for itself, 31 joins
+# kept the manager's dockerd and its 8 SSH sessions busy (each join of a 32-node lab took
+# 35-39 s); one read of that view at a time now serves every join that asks meanwhile.
+MANAGER_VIEW = SharedReads(max_age=0.1)
 
 
 def node_inspect(manager: Target, node_id: str) -> dict[str, Any] | None:
     return inspect(manager, "node", node_id)
 
 
+def node_states(manager: Target) -> dict[str, str]:
+    """Every node's status as the manager lists it (`Ready`, `Down`, ...), by node ID; one
+    read shared by the nodes waiting at the same moment."""
+    def read() -> dict[str, str]:
+        rows = json_lines(docker(manager, ["node", "ls", "--format", "{{json .}}"]))
+        return {row["ID"]: row["Status"] for row in rows}
+    return MANAGER_VIEW.get((manager.label, "node states"), read)
+
+
 def wait_ready(manager: Target, node_id: str, timeout: float | None = None) -> dict[str, Any]:
     timeout = timeout or manager.command_timeout
-    node = None
+    state = "unknown to the manager"
     for _ in polls(timeout):
-        node = node_inspect(manager, node_id)
-        if node and node["Status"]["State"] == "ready":
-            return node
-    state = node["Status"]["State"] if node else "unknown to the manager"
-    raise RemoteError(f"node {node_id} did not become ready within {timeout:g}s (state: {state})")
+        state = node_states(manager).get(node_id, state)
+        if state == "Ready":
+            node = node_inspect(manager, node_id)
+            if node and node["Status"]["State"] == "ready":
+                return node
+    raise RemoteError(f"node {node_id} did not become ready within {timeout:g}s (state: "
+                      f"{state.lower()})")
 
 
 def set_availability(manager: Target, node_id: str, availability: str) -> None:
@@ -67,13 +83,16 @@ def wait_ingress(target: Target, timeout: float | None = None) -> None:
 
 
 def ingress_peers(manager: Target) -> set[str]:
-    """The addresses the manager's ingress gossip (NetworkDB) knows as peers."""
-    out = docker(manager, ["network", "inspect", "--verbose", "--format", "{{json .Peers}}",
-                           "--", "ingress"], check=False)
-    try:
-        return {p.get("IP", "") for p in json.loads(out or "null") or []}
-    except ValueError:
-        return set()
+    """The addresses the manager's ingress gossip (NetworkDB) knows as peers; one read shared
+    by the nodes waiting at the same moment."""
+    def read() -> set[str]:
+        out = docker(manager, ["network", "inspect", "--verbose", "--format", "{{json .Peers}}",
+                               "--", "ingress"], check=False)
+        try:
+            return {p.get("IP", "") for p in json.loads(out or "null") or []}
+        except ValueError:
+            return set()
+    return MANAGER_VIEW.get((manager.label, "ingress peers"), read)
 
 
 GOSSIP_PORT = 7946
@@ -105,7 +124,9 @@ def wait_gossip(manager: Target, target: Target, timeout: float | None = None) -
     then its network joins and the manager's are in step, and tasks can start on it."""
     timeout = timeout or target.command_timeout
     for _ in polls(timeout):
-        if ingress_ready(target) and target.address in ingress_peers(manager):
+        # The manager's view first: shared with the other joins, it spares the node's own
+        # read until it can pass.
+        if target.address in ingress_peers(manager) and ingress_ready(target):
             return
     raise RemoteError(f"{target.label}: not an ingress peer of {manager.label} {timeout:g}s after "
                       "joining the swarm; see both dockerd logs")

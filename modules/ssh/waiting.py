@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Callable, Iterator
-from typing import TypeVar
+from collections.abc import Callable, Hashable, Iterator
+from typing import Any, TypeVar
 
 from modules.ssh.errors import TransientError
 
@@ -43,3 +44,32 @@ def polls(timeout: float, first: float = 0.1, longest: float = 0.5) -> Iterator[
             return
         time.sleep(pause)
         pause = min(pause * 2, longest)
+
+
+class SharedReads:
+    """Reads that every poller of the same thing shares: callers that ask while a read of a
+    key runs wait for it instead of reading too, and it serves every caller that asks less
+    than `max_age` seconds after it began. Many resources waiting on one host (a
+    manager's view of 31 joining nodes) would otherwise each poll it for themselves."""
+
+    def __init__(self, max_age: float) -> None:
+        self.max_age = max_age
+        self._guard = threading.Lock()
+        self._locks: dict[Hashable, threading.Lock] = {}
+        self._read: dict[Hashable, tuple[float, Any]] = {}
+
+    def get(self, key: Hashable, read: Callable[[], T]) -> T:
+        with self._guard:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            started, value = self._read.get(key, (float("-inf"), None))
+            if time.monotonic() - started < self.max_age:
+                return value
+            started = time.monotonic()
+            value = read()
+            self._read[key] = (started, value)
+            return value
+
+    def clear(self) -> None:
+        with self._guard:
+            self._read.clear()

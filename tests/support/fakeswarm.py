@@ -62,6 +62,7 @@ class FakeSwarm:
             "ss -Hltn 'sport = :7946'": "",
             "docker node inspect --format '{{json .}}' -- w1": json.dumps(node),
             "docker node ls -q --filter name=worker": "w1\n",
+            "docker node ls --format '{{json .}}'": json.dumps({"ID": "w1", "Status": "Ready"}),
             "docker service ls -q --filter label=swarmlab=true": "",
             "docker node update --availability": "",
         }

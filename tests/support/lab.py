@@ -15,11 +15,12 @@ from modules.ssh import Target
 from tests.support.paths import lab_dir
 
 
-def doctor_checks() -> dict[str, dict[str, bool]]:
-    """Per host, which checks `python -m hosts doctor` passes (whatever the backend)."""
+def doctor_checks(hosts: list[str] | None = None) -> dict[str, dict[str, bool]]:
+    """Per host (every host by default), which checks `python -m hosts doctor` passes
+    (whatever the backend)."""
     from tests.support.hoststool import run_hosts
 
-    results = json.loads(run_hosts("doctor", "--json").stdout)
+    results = json.loads(run_hosts("doctor", "--json", *(hosts or [])).stdout)
     return {r["host"]: {name: bool(c["ok"]) for name, c in r["checks"].items()}
             for r in results if r["host"] != "(root namespace)"}
 

@@ -25,8 +25,6 @@ def _facts(lab: Lab, name: str) -> dict[str, str]:
     """What every host is asked first: its objects, sockets and swarm state, and the
     single-host demos where it runs them."""
     facts = {
-        "tasks": f"docker ps --format '{{{{.ID}}}} {{{{.Label \"{SERVICE_LABEL}\"}}}}'",
-        "networks": "docker network ls --format '{{.Name}} {{.Driver}} {{.Scope}}'",
         "network inspect": "docker network inspect $(docker network ls -q)",
         "container inspect": "ids=$(docker ps -q); if [ -n \"$ids\" ]; then docker inspect "
                              "$ids; else echo '[]'; fi",
@@ -35,6 +33,8 @@ def _facts(lab: Lab, name: str) -> dict[str, str]:
         "udp": "ss -Hlun",
     }
     role = next(h["role"] for h in lab.inventory if h["name"] == name)
+    if role == "manager" or name in lab.outputs["singleHost"]:
+        facts["networks"] = "docker network ls --format '{{.Name}} {{.Driver}} {{.Scope}}'"
     if role == "manager":
         facts["nodes"] = ("docker node ls --format "
                           "'{{.Hostname}} {{.Status}} {{.Availability}} {{.ManagerStatus}}'")
@@ -83,10 +83,9 @@ class Seen:
     def task(self, service: str) -> tuple[str, str]:
         """(host, container ID) of the first running task of a service."""
         for host in self.said:
-            for line in self.out(host, "tasks").splitlines():
-                ctr, _, name = line.partition(" ")
-                if name == service:
-                    return host, ctr
+            for found in json.loads(self.out(host, "container inspect")):
+                if (found["Config"].get("Labels") or {}).get(SERVICE_LABEL) == service:
+                    return host, found["Id"][:12]
         raise AssertionError(f"no running task of service {service} on any host")
 
     def pair(self, prefix: str) -> tuple[str, str, str]:

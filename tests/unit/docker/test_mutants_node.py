@@ -31,15 +31,22 @@ def test_node_inspect(monkeypatch):
     assert hosts.ran() == ["docker node inspect --format '{{json .}}' -- n1"]
 
 
+def _listed(state: str, ident: str = "n1") -> str:
+    return json.dumps({"ID": ident, "Hostname": "worker", "Status": state})
+
+
 def test_wait_ready_returns_the_ready_node(monkeypatch, clock):
-    states = iter(["down", "unknown", "ready"])
-    FakeHosts(lambda h, c, s: (0, json.dumps(_node(next(states))), "")).install(monkeypatch)
+    states = iter(["Down", "Unknown", "Ready"])
+    hosts = FakeHosts(lambda h, c, s: (0, json.dumps(_node("ready")) if " inspect " in c
+                                       else _listed(next(states)), "")).install(monkeypatch)
     assert node.wait_ready(MANAGER, "n1") == _node("ready")
     assert clock.slept == [0.1, 0.2]
+    assert hosts.ran() == ["docker node ls --format '{{json .}}'"] * 3 + [
+        "docker node inspect --format '{{json .}}' -- n1"]
 
 
 def test_wait_ready_times_out_after_the_hosts_command_timeout(monkeypatch, clock):
-    FakeHosts(answers({}, (0, json.dumps(_node("down")), ""))).install(monkeypatch)
+    FakeHosts(answers({}, (0, _listed("Down"), ""))).install(monkeypatch)
     with pytest.raises(RemoteError) as caught:
         node.wait_ready(MANAGER, "n1")
     assert str(caught.value) == "node n1 did not become ready within 120s (state: down)"
@@ -47,11 +54,22 @@ def test_wait_ready_times_out_after_the_hosts_command_timeout(monkeypatch, clock
 
 
 def test_wait_ready_of_an_unknown_node(monkeypatch, clock):
-    FakeHosts(answers({}, (1, "", "Error: No such node: n1"))).install(monkeypatch)
+    FakeHosts(answers({}, (0, _listed("Ready", ident="n2"), ""))).install(monkeypatch)
     with pytest.raises(RemoteError) as caught:
         node.wait_ready(MANAGER, "n1", timeout=2.5)
     assert str(caught.value) == ("node n1 did not become ready within 2.5s "
                                  "(state: unknown to the manager)")
+
+
+def test_nodes_waiting_at_once_share_one_read_of_the_managers_list(monkeypatch):
+    hosts = FakeHosts(lambda h, c, s: (0, json.dumps(_node("ready", ident=c.rsplit(" ", 1)[1]))
+                                       if " inspect " in c else "\n".join(
+                                           _listed("Ready", i) for i in ("n1", "n2", "n3")), "")
+                      ).install(monkeypatch)
+    monkeypatch.setattr(node.MANAGER_VIEW, "max_age", 60.0)  # all three within one read
+    for ident in ("n1", "n2", "n3"):
+        assert node.wait_ready(MANAGER, ident)["ID"] == ident
+    assert hosts.ran().count("docker node ls --format '{{json .}}'") == 1
 
 
 def test_set_availability(monkeypatch):
@@ -187,7 +205,16 @@ def _gossip(ready: bool, peers: list[str]):
 def test_wait_gossip_done(monkeypatch, clock, ready, peers):
     hosts = FakeHosts(_gossip(ready, peers)).install(monkeypatch)
     node.wait_gossip(MANAGER, TARGET)
-    assert [h for h, _ in hosts.commands] == ["worker", "manager"]
+    # The manager's view (shared by the joins) first; the node is asked once it is a peer.
+    assert [h for h, _ in hosts.commands] == ["manager", "worker"]
+
+
+def test_wait_gossip_asks_the_node_only_once_the_manager_counts_it(monkeypatch, clock):
+    seen = iter([[], ["192.168.1.11"]])
+    hosts = FakeHosts(lambda h, c, s: (0, json.dumps([{"IP": p} for p in next(seen)]), "")
+                      if "--verbose" in c else _gossip(True, [])(h, c, s)).install(monkeypatch)
+    node.wait_gossip(MANAGER, TARGET)
+    assert [h for h, _ in hosts.commands] == ["manager", "manager", "worker"]
 
 
 @pytest.mark.parametrize(("ready", "peers"), [(False, ["192.168.1.11"]), (True, ["192.168.1.10"])])

@@ -50,6 +50,50 @@ def test_join_takes_its_timeout(monkeypatch):
     assert hosts.limits == [5]
 
 
+def _join_timed_out_then(states: list[str], error: str = ""):
+    """dockerd's answer to a join that outlived its own timeout, then `docker info`'s state."""
+    said = iter(states)
+
+    def handle(host, command, stdin):
+        if command == "docker system dial-stdio":
+            return 0, http(500, json.dumps({"message": swarm.JOIN_GOES_ON + ". The attempt to "
+                                            "join the swarm will continue in the background."})), ""
+        return 0, json.dumps({"LocalNodeState": next(said), "Error": error}), ""
+    return handle
+
+
+def test_a_join_dockerd_goes_on_with_is_waited_for(monkeypatch, clock):
+    hosts = FakeHosts(_join_timed_out_then(["pending", "pending", "active"])).install(monkeypatch)
+    swarm.join(TARGET, "tok", "192.168.1.11", "192.168.1.10")
+    assert hosts.ran() == ["docker system dial-stdio"] + [
+        "docker info --format '{{json .Swarm}}'"] * 3
+    assert clock.slept == [0.1, 0.2]
+
+
+def test_a_join_that_fails_in_the_background_says_why(monkeypatch, clock):
+    FakeHosts(_join_timed_out_then(["pending", "error"], "manager refused")).install(monkeypatch)
+    with pytest.raises(RemoteError) as caught:
+        swarm.join(TARGET, "tok", "192.168.1.11", "192.168.1.10")
+    assert str(caught.value) == (f"{LABEL}: the join dockerd went on with in the background "
+                                 "ended error: manager refused")
+
+
+def test_a_join_still_pending_after_the_timeout_is_an_error(monkeypatch, clock):
+    FakeHosts(_join_timed_out_then(["pending"] * 100)).install(monkeypatch)
+    with pytest.raises(RemoteError) as caught:
+        swarm.join(TARGET, "tok", "192.168.1.11", "192.168.1.10", timeout=5)
+    assert str(caught.value) == (f"{LABEL}: still pending 5s after dockerd's own join timeout; "
+                                 "see its log")
+
+
+def test_other_join_refusals_are_raised_at_once(monkeypatch, clock):
+    FakeHosts(lambda h, c, s: (0, http(400, '{"message": "invalid join token"}'), "")
+              ).install(monkeypatch)
+    with pytest.raises(RemoteError, match="invalid join token"):
+        swarm.join(TARGET, "tok", "192.168.1.11", "192.168.1.10")
+    assert clock.slept == []
+
+
 def test_unlock_sends_the_key_in_the_body(monkeypatch):
     hosts = FakeHosts(lambda h, c, s: (0, http(200, ""), "")).install(monkeypatch)
     swarm.unlock(TARGET, "SWMKEY-1-abc")
