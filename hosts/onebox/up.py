@@ -196,7 +196,7 @@ def _up(lab: LabPaths, net: LabNet, hosts: Sequence[Host], found: engine.Engine,
         notes.append(built.image_id[:19])
     with report.step(f"image {image.IMAGE} on {len(hosts)} host(s)") as notes:
         # Each dockerd loads it at the same time as the others (one at a time took 5.4 s of
-        # a 32-host up); a host whose load failed is named in the step's failure.
+        # a 32-host up); a failed load names its host.
         with ThreadPoolExecutor(max_workers=IMAGE_LOADS_AT_ONCE) as pool:
             loaded = [h.name for h, done in zip(hosts, pool.map(
                 lambda h: _load_image(lab.host(h.name).docker_socket, h.name, built), hosts),
@@ -226,10 +226,13 @@ IMAGE_LOADS_AT_ONCE = 8
 
 def _load_image(sock: Path, name: str, built: image.Image) -> bool:
     """The lab image into a host's dockerd unless it has it: whether it was loaded."""
-    if dockerapi.image_id(sock, image.IMAGE) == built.image_id:
-        return False
-    dockerapi.load_image(sock, built.archive)
-    loaded = dockerapi.image_id(sock, image.IMAGE)
+    try:
+        if dockerapi.image_id(sock, image.IMAGE) == built.image_id:
+            return False
+        dockerapi.load_image(sock, built.archive)
+        loaded = dockerapi.image_id(sock, image.IMAGE)
+    except (OSError, dockerapi.DockerAPIError, ValueError) as err:
+        raise RuntimeError(f"{name}: {err}") from err
     if loaded != built.image_id:
         raise RuntimeError(f"{name}: loaded image has ID {loaded}, expected {built.image_id}")
     return True

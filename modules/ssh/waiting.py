@@ -59,11 +59,14 @@ class SharedReads:
         self._read: dict[Hashable, tuple[float, Any]] = {}
 
     def get(self, key: Hashable, read: Callable[[], T]) -> T:
+        asked = time.monotonic()
         with self._guard:
             lock = self._locks.setdefault(key, threading.Lock())
         with lock:
+            # A read that began after this caller asked (it waited for that read), or less
+            # than max_age before, answers it, however long the read itself took.
             started, value = self._read.get(key, (float("-inf"), None))
-            if time.monotonic() - started < self.max_age:
+            if started > asked - self.max_age:
                 return value
             started = time.monotonic()
             value = read()

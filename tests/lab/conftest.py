@@ -42,8 +42,10 @@ def lab(request: pytest.FixtureRequest) -> Iterator[Lab]:
 def _kernel_features(lab: Lab) -> dict[str, dict[str, bool]]:
     if lab.targets:
         return own_hosts.kernel_features(lab.targets)
-    # The doctor's link trials take a while per host: it asks only the hosts the tests that
-    # need a feature run on, where the stack's outputs put the seed's services, and the manager.
+    # The doctor's link trials take a while per host: it asks only the hosts the stack's
+    # outputs put the seed's services on, and the manager. The feature tests' traffic runs
+    # there; their own service's replicas may land elsewhere, which on one-box hosts (one
+    # kernel) and on the two-VM lab (both hosts asked) changes nothing.
     used = {task["node"] for tasks in lab.outputs["services"].values() for task in tasks}
     return {name: {**found, "root": True}
             for name, found in doctor_checks(sorted(used | {"manager"})).items()}

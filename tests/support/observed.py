@@ -14,9 +14,11 @@ from tests.support.lab import Lab
 
 SERVICE_LABEL = "com.docker.swarm.service.name"
 HTTP_GET = "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 {name} {port}"
-# testinfra's port check: nc where the host has it, else bash's /dev/tcp.
-REACH = ("if command -v nc >/dev/null; then nc -w 2 -z {addr} {port}; "
-         "else timeout 2 bash -c 'cat </dev/null >/dev/tcp/{addr}/{port}'; fi")
+# testinfra's port check: nc where the host has it, else bash's /dev/tcp. Bounded at 10 s, not
+# testinfra's 1 s: it runs beside the host's other reads, and on a VM under emulation bash
+# alone took over 2 s to start there.
+REACH = ("if command -v nc >/dev/null; then nc -w 10 -z {addr} {port}; "
+         "else timeout 10 bash -c 'cat </dev/null >/dev/tcp/{addr}/{port}'; fi")
 # The seed's cross-host pairs: a client service and the server it reaches, by name.
 PAIRS = {"": ("app", "web"), "mymacvlan-": ("mymacvlan-app", "mymacvlan-web")}
 
@@ -71,19 +73,28 @@ class Seen:
     def out(self, host: str, key: str) -> str:
         return self.said[host][key].ok()
 
+    def listed(self, host: str, key: str) -> list[dict[str, Any]]:
+        """An inspect of everything a host listed a moment before: an object gone in between
+        (a task replaced) is left out, as docker says, and fails nothing else."""
+        said = self.said[host][key]
+        gone = all("No such" in line for line in said.stderr.splitlines())
+        if said.rc != 0 and gone and said.stdout.strip():
+            return list(json.loads(said.stdout))
+        return list(json.loads(said.ok()))
+
     def networks(self, host: str) -> dict[str, dict[str, Any]]:
         """`docker network inspect` of every network on the host, by name."""
-        return {n["Name"]: n for n in json.loads(self.out(host, "network inspect"))}
+        return {n["Name"]: n for n in self.listed(host, "network inspect")}
 
     def containers(self, host: str) -> dict[str, dict[str, Any]]:
         """`docker inspect` of every running container on the host, by name and by ID."""
-        found = json.loads(self.out(host, "container inspect"))
+        found = self.listed(host, "container inspect")
         return {**{c["Name"].lstrip("/"): c for c in found}, **{c["Id"][:12]: c for c in found}}
 
     def task(self, service: str) -> tuple[str, str]:
         """(host, container ID) of the first running task of a service."""
         for host in self.said:
-            for found in json.loads(self.out(host, "container inspect")):
+            for found in self.listed(host, "container inspect"):
                 if (found["Config"].get("Labels") or {}).get(SERVICE_LABEL) == service:
                     return host, found["Id"][:12]
         raise AssertionError(f"no running task of service {service} on any host")

@@ -78,9 +78,13 @@ def write(lab: str, stack: str, lab_dir: Path, extra: dict[str, Any] | None = No
     if current and current.get("encryptionsalt"):
         wanted["encryptionsalt"] = current["encryptionsalt"]
     if current != wanted:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        # Whole or not at all: `make validate` writes it while its suite runs pulumi, which
+        # reads it.
+        partial = path.with_name(f".{path.name}.partial")
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as out:
             out.write(f"# Lab {lab}, from stacks/Pulumi.{stack}.yaml: written by `make stack`; "
                       "edit that file instead.\n")
             out.write(yamlfile.dump(wanted))
+        os.replace(partial, path)
     return path

@@ -8,11 +8,12 @@ say() { echo "[deps] $*" >&2; }
 
 # Every make target runs this first. When it last found everything there and nothing it
 # reads has changed since (the package database, apt's lists, requirements.txt, this
-# script), it is done: the checks below cost most of a second.
+# script, the Docker binaries on PATH), it is done: the checks below cost most of a second.
 venv="$root/.venv"
 found="$venv/.deps-found"
 inputs=$(cat "$root/requirements.txt" "$0" | sha256sum | cut -d' ' -f1)
 if [ -x "$venv/bin/python" ] && [ "$(cat "$found" 2>/dev/null)" = "$inputs" ] \
+   && { command -v dockerd && command -v containerd && command -v docker; } >/dev/null \
    && [ "$found" -nt /var/lib/dpkg/status ] && [ "$found" -nt /var/lib/apt/lists ]; then
   exit 0
 fi
