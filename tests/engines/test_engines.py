@@ -87,7 +87,7 @@ def test_forky_vms_run_the_suites_docker_and_kernel_pass_the_lab_suite_repair_dr
         assert int(kernel.split(".")[0]) >= 7, kernel
         seen.append(f"{name}: Docker {server}, kernel {kernel}")
     # What a user runs: the lab suite (the encrypted overlay's ESP counters, service VIPs,
-    # the seed's commands) and, beside it, the stack's declared checks.
+    # the seed's commands), then the stack's declared checks.
     validated = make("validate", test_lab=builder.FORKY, timeout=1200)
     out = validated.stdout + validated.stderr
     esp = re.findall(r"(\w+): ESP SAs \d+, packets \d+ -> \d+ \(\+(\d+)\)", out)
