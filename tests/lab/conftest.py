@@ -38,7 +38,12 @@ def lab(request: pytest.FixtureRequest) -> Iterator[Lab]:
         yield running
 
 
-def _kernel_features(lab: Lab) -> dict[str, dict[str, bool]]:
+@pytest.fixture(scope="package")
+def kernel_features(lab: Lab) -> dict[str, dict[str, bool]]:
+    """Per host, which optional kernel features the doctor found (esp, ip_vs); on hosts the
+    hosts tool did not make, what the stack's user sees, and whether it is root. Asked when
+    a test first needs it, not beside the suite's reads: on the emulated VMs a doctor run
+    beside them found no ESP where there is (its probe timed out)."""
     if lab.targets:
         return own_hosts.kernel_features(lab.targets)
     # The doctor's link trials take a while per host: it asks only the hosts the stack's
@@ -48,15 +53,6 @@ def _kernel_features(lab: Lab) -> dict[str, dict[str, bool]]:
     used = {task["node"] for tasks in lab.outputs["services"].values() for task in tasks}
     return {name: {**found, "root": True}
             for name, found in doctor_checks(sorted(used | {"manager"})).items()}
-
-
-@pytest.fixture(scope="package")
-def kernel_features(lab: Lab) -> dict[str, dict[str, bool]]:
-    """Per host, which optional kernel features the doctor found (esp, ip_vs); on hosts the
-    hosts tool did not make, what the stack's user sees, and whether it is root. Asked when
-    a test first needs it, not beside the suite's reads: on the emulated VMs a doctor run
-    beside them found no ESP where there is (its probe timed out)."""
-    return _kernel_features(lab)
 
 
 @pytest.fixture(scope="package")

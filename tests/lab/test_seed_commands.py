@@ -8,11 +8,11 @@ mynetwork on another) and put it back. Both sequences run at once, each in one r
 from __future__ import annotations
 
 import json
-from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import pytest
 
-from tests.support.gather import in_turn
+from tests.support.gather import in_turn, side_by_side
 
 pytestmark = pytest.mark.lab
 
@@ -39,12 +39,12 @@ CONNECT_STEPS = {
 
 @pytest.fixture(scope="module")
 def said(lab):
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        network = pool.submit(in_turn, lab.host("worker"), NETWORK_STEPS,
-                              "docker network rm seedtest")
-        connect = pool.submit(in_turn, lab.host("manager"), CONNECT_STEPS,
-                              "docker rm -f seedconnect")
-        return {"network": network.result(), "connect": connect.result()}
+    return side_by_side({
+        "network": partial(in_turn, lab.host("worker"), NETWORK_STEPS,
+                           "docker network rm seedtest"),
+        "connect": partial(in_turn, lab.host("manager"), CONNECT_STEPS,
+                           "docker rm -f seedconnect"),
+    })
 
 
 def test_network_create_inspect_and_rm(said):

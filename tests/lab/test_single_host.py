@@ -19,9 +19,7 @@ def node(request, lab):
     return demo_hosts[request.param]
 
 
-def _pinged(seen, node, key):
-    said = seen.said[node][key]
-    return said.rc == 0 and " 0% packet loss" in said.stdout
+PINGED = " 0% packet loss"
 
 
 def test_default_networks_are_listed(seen, node):
@@ -32,13 +30,15 @@ def test_default_networks_are_listed(seen, node):
 
 
 def test_default_bridge_reaches_by_ip_but_not_by_name(seen, node):
-    assert _pinged(seen, node, "web1 -> web2 by address"), seen.said[node]["web1 -> web2 by address"]
+    said = seen.said[node]["web1 -> web2 by address"]
+    assert said.answered(PINGED), said
     # The default bridge has no embedded DNS: the name does not resolve.
     assert seen.said[node]["web1 -> web2 by name"].rc != 0
 
 
 def test_custom_bridge_resolves_names(seen, node):
-    assert _pinged(seen, node, "web -> db"), seen.said[node]["web -> db"]
+    said = seen.said[node]["web -> db"]
+    assert said.answered(PINGED), said
     net = seen.networks(node)["myappnet"]
     assert net["Driver"] == "bridge"
     assert {c["Name"] for c in net["Containers"].values()} == {"db", "web"}

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import shlex
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,10 @@ class Said:
         """Its output, when it succeeded (testinfra's check_output)."""
         assert self.rc == 0, f"`{self.command}` exited {self.rc}: {self.stderr or self.stdout}"
         return self.stdout.strip()
+
+    def answered(self, wanted: str) -> bool:
+        """It succeeded and said `wanted` (a ping's " 0% packet loss", a page's "200 OK")."""
+        return self.rc == 0 and wanted in self.stdout
 
 
 def script(commands: Mapping[str, str], mark: str) -> str:
@@ -97,9 +104,15 @@ def _run(host: Any, commands: Mapping[str, str], mark: str, text: str) -> dict[s
     return parse(commands, mark, out.stdout)
 
 
+def side_by_side(calls: Mapping[str, Callable[[], T]]) -> dict[str, T]:
+    """Each call (by host name) in a thread of its own; their results by the same names."""
+    with ThreadPoolExecutor(max_workers=max(1, len(calls))) as pool:
+        futures = {name: pool.submit(call) for name, call in calls.items()}
+        return {name: future.result() for name, future in futures.items()}
+
+
 def on_hosts(hosts: Mapping[str, Any],
              commands: Mapping[str, Mapping[str, str]]) -> dict[str, dict[str, Said]]:
     """`at_once` on every host named in `commands`, the hosts side by side."""
-    with ThreadPoolExecutor(max_workers=max(1, len(commands))) as pool:
-        futures = {name: pool.submit(at_once, hosts[name], cmds) for name, cmds in commands.items()}
-        return {name: future.result() for name, future in futures.items()}
+    return side_by_side({name: partial(at_once, hosts[name], cmds)
+                         for name, cmds in commands.items()})

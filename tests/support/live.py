@@ -3,6 +3,7 @@ snapshot of every host's Docker objects, ask a task to reach another."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from modules.docker.cli import docker
@@ -30,10 +31,16 @@ def wait_no_containers(host: Any, timeout: float = 30) -> bool:
 
 
 def pair(lab: Lab, prefix: str) -> tuple[str, str, str]:
-    """Where the seed's pair `<prefix>app` and `<prefix>web` run: (the client's host, the
-    client's task container, the server's host). The seed wants them on different hosts."""
-    client_host, client = lab.task_container(f"{prefix}app")
-    server_host, _ = lab.task_container(f"{prefix}web")
+    """Where the seed's pair `<prefix>app` and `<prefix>web` run, asked now."""
+    return pair_of(lab.task_container, prefix)
+
+
+def pair_of(task: Callable[[str], tuple[str, str]], prefix: str) -> tuple[str, str, str]:
+    """Where the seed's pair `<prefix>app` and `<prefix>web` run, by `task` (a service's host
+    and task container): (the client's host, the client's task container, the server's host).
+    The seed wants them on different hosts."""
+    client_host, client = task(f"{prefix}app")
+    server_host, _ = task(f"{prefix}web")
     assert client_host != server_host, f"{prefix}app and {prefix}web share {client_host}"
     return client_host, client, server_host
 

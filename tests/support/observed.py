@@ -6,21 +6,22 @@ on what was said. Nothing here changes the lab."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from tests.support.gather import Said, on_hosts
 from tests.support.lab import Lab
+from tests.support.live import pair_of
 
 SERVICE_LABEL = "com.docker.swarm.service.name"
-HTTP_GET = "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 {name} {port}"
+HTTP_GET = "printf 'GET / HTTP/1.0\\r\\n\\r\\n' | {nc} -w 3 {name} {port}"
 # testinfra's port check: nc where the host has it, else bash's /dev/tcp. Bounded at 10 s, not
 # testinfra's 1 s: it runs beside the host's other reads, and on a VM under emulation bash
 # alone took over 2 s to start there.
 REACH = ("if command -v nc >/dev/null; then nc -w 10 -z {addr} {port}; "
          "else timeout 10 bash -c 'cat </dev/null >/dev/tcp/{addr}/{port}'; fi")
 # The seed's cross-host pairs: a client service and the server it reaches, by name.
-PAIRS = {"": ("app", "web"), "mymacvlan-": ("mymacvlan-app", "mymacvlan-web")}
+PAIRS = (("app", "web"), ("mymacvlan-app", "mymacvlan-web"))
 
 
 def _facts(lab: Lab, name: str) -> dict[str, str]:
@@ -55,7 +56,7 @@ def _facts(lab: Lab, name: str) -> dict[str, str]:
     for demo in lab.outputs["singleHost"]:
         if name == other_host(lab, demo):
             facts[f"page {demo}:8080"] = HTTP_GET.format(
-                name=lab.address(demo), port=8080).replace("| nc", "| busybox nc")
+                nc="busybox nc", name=lab.address(demo), port=8080)
     return facts
 
 
@@ -69,6 +70,7 @@ class Seen:
     """Per host, what each command said."""
 
     said: dict[str, dict[str, Said]]
+    _parsed: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
 
     def out(self, host: str, key: str) -> str:
         return self.said[host][key].ok()
@@ -76,11 +78,12 @@ class Seen:
     def listed(self, host: str, key: str) -> list[dict[str, Any]]:
         """An inspect of everything a host listed a moment before: an object gone in between
         (a task replaced) is left out, as docker says, and fails nothing else."""
-        said = self.said[host][key]
-        gone = all("No such" in line for line in said.stderr.splitlines())
-        if said.rc != 0 and gone and said.stdout.strip():
-            return list(json.loads(said.stdout))
-        return list(json.loads(said.ok()))
+        if (host, key) not in self._parsed:
+            said = self.said[host][key]
+            gone = all("No such" in line for line in said.stderr.splitlines())
+            text = said.stdout if said.rc != 0 and gone and said.stdout.strip() else said.ok()
+            self._parsed[host, key] = list(json.loads(text))
+        return self._parsed[host, key]
 
     def networks(self, host: str) -> dict[str, dict[str, Any]]:
         """`docker network inspect` of every network on the host, by name."""
@@ -100,12 +103,8 @@ class Seen:
         raise AssertionError(f"no running task of service {service} on any host")
 
     def pair(self, prefix: str) -> tuple[str, str, str]:
-        """(the client's host, the client's task, the server's host) of a seed pair, which the
-        seed wants on different hosts."""
-        client_host, client = self.task(f"{prefix}app")
-        server_host, _ = self.task(f"{prefix}web")
-        assert client_host != server_host, f"{prefix}app and {prefix}web share {client_host}"
-        return client_host, client, server_host
+        """Where the seed's pair `<prefix>app` and `<prefix>web` run, as read."""
+        return pair_of(self.task, prefix)
 
     def listens(self, host: str, proto: str, address: str, port: int) -> bool:
         """A socket of `proto` bound to `address` (or to every address) on `port`."""
@@ -116,7 +115,7 @@ class Seen:
 def _probes(seen: Seen) -> dict[str, dict[str, str]]:
     """What the seed's client tasks are asked: ping and fetch their server by name."""
     asked: dict[str, dict[str, str]] = {}
-    for client, server in PAIRS.values():
+    for client, server in PAIRS:
         try:
             host, ctr = seen.task(client)
         except AssertionError:
@@ -124,7 +123,7 @@ def _probes(seen: Seen) -> dict[str, dict[str, str]]:
         asked.setdefault(host, {}).update({
             f"{client} -> {server} ping": f"docker exec {ctr} ping -c 1 -W 2 {server}",
             f"{client} -> {server} page": f"docker exec {ctr} sh -c "
-                                          f"\"{HTTP_GET.format(name=server, port=80)}\"",
+                                          f"\"{HTTP_GET.format(nc='nc', name=server, port=80)}\"",
         })
     return asked
 

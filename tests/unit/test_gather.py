@@ -60,3 +60,19 @@ def test_ok_names_the_command_and_what_it_said():
         assert "`echo nope >&2; exit 2` exited 2: nope" in str(err)
     else:
         raise AssertionError("ok() accepted a failed command")
+
+
+def test_answered_wants_success_and_the_words():
+    said = gather.at_once(LocalHost(), {"ok": "echo '1 packets received, 0% packet loss'",
+                                        "failed": "echo ' 0% packet loss'; exit 1",
+                                        "silent": "true"})
+    assert said["ok"].answered(" 0% packet loss")
+    assert not said["failed"].answered(" 0% packet loss")
+    assert not said["silent"].answered(" 0% packet loss")
+
+
+def test_side_by_side_keeps_each_result_under_its_name():
+    start = time.monotonic()
+    got = gather.side_by_side({n: lambda n=n: (time.sleep(0.3), n)[1] for n in "abcd"})
+    assert got == {n: n for n in "abcd"}
+    assert time.monotonic() - start < 1.0
