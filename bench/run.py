@@ -5,8 +5,10 @@ For the two-host lab, RUNS times over: hosts up, `pulumi up` (fresh hosts to eve
 running), `make validate`, a no-op `pulumi up`, `pulumi refresh`, `pulumi destroy`, hosts down;
 in the same session the same lab built by bench/raw-cli.sh, and the ratio of the two. Then,
 RUNS times for each of 1, 2, 4 and 8 workers, `pulumi up` and the raw script. Every `pulumi up`
-runs with SWARMLAB_SSH_LOG, so the report also counts SSH connections and commands. Prints
-medians and spreads, writes bench/results.md and bench/scaling.png.
+runs with SWARMLAB_SSH_LOG, so the report also counts SSH connections and commands. Last, the
+floors under the targets (bench/floors.py): Pulumi's own part with as many resources doing
+nothing, and the CPU each `make validate` used. Prints medians and spreads, writes
+bench/results.md and bench/scaling.png.
 
 Usage: python -m bench.run [--runs 3] [--workers 1,2,4,8] [--skip-scaling]
 """
@@ -20,7 +22,7 @@ import statistics
 import sys
 from pathlib import Path
 
-from bench import lab, phases
+from bench import floors, lab, phases
 from bench.lab import ROOT, fresh_hosts, hosts, pulumi, sh
 from bench.report import write_section
 
@@ -49,6 +51,7 @@ def timed_up(log: Path, profile: list[list[phases.Phase]] | None = None) -> floa
             pulumi("up", "--yes", "--skip-preview"), lab.env(), ROOT)
         profile.append(phases.phases(started, ended, events, ssh_log(log)))
         CHAIN[:] = phases.critical_path(phases.spans(events))
+        CREATED[:] = [sum(1 for s in phases.spans(events) if s.op == "create")]
         return ended - started
     finally:
         del os.environ["SWARMLAB_SSH_LOG"]
@@ -57,6 +60,10 @@ def timed_up(log: Path, profile: list[list[phases.Phase]] | None = None) -> floa
 
 CHAIN: list[phases.Span] = []
 """The critical path of the last profiled `pulumi up`."""
+CREATED: list[int] = []
+"""How many resources the last profiled `pulumi up` created."""
+VALIDATE_CPU: list[floors.CpuUse] = []
+"""The CPU each `make validate` of the two-host lab used, its own and the lab's."""
 
 
 def pulumi_cycle(profile: list[list[phases.Phase]]
@@ -66,7 +73,8 @@ def pulumi_cycle(profile: list[list[phases.Phase]]
     log = lab.lab_dir() / "bench-ssh.log"
     t["pulumi up"] = timed_up(log, profile)
     counts = ssh_counts(log)
-    t["make validate"], tests, summary = lab.validate()
+    (t["make validate"], tests, summary), used = floors.cpu_of(lab.validate, lab.NAME)
+    VALIDATE_CPU.append(used)
     lab.require_tests_ran(tests, summary)
     t["no-op pulumi up"] = sh(pulumi("up", "--yes", "--skip-preview"))[0]
     t["pulumi refresh"] = sh(pulumi("refresh", "--yes", "--skip-preview"))[0]
@@ -134,8 +142,8 @@ def machine() -> str:
     return f"{os.cpu_count()} cores, {mem_kb / 1024 / 1024:.0f} GiB memory"
 
 
-def report(runs: list[dict[str, float]], raws: list[float], counts: list[tuple[int, int]],
-           scale: dict[int, dict[str, list[float]]]) -> str:
+def report(runs: list[dict[str, float]], raws: list[float], counts: list[tuple[int, int]]
+           ) -> str:
     ups = [r["pulumi up"] for r in runs]
     ratios = [u / r for u, r in zip(ups, raws, strict=True)]
     rows = [(step, spread([r[step] for r in runs])) for step in runs[0]]
@@ -150,18 +158,22 @@ def report(runs: list[dict[str, float]], raws: list[float], counts: list[tuple[i
               f"SSH per pulumi up, over the {len(counts)} runs: "
               f"{'-'.join(map(str, (connections[0], connections[-1])))} connections, "
               f"{'-'.join(map(str, (commands[0], commands[-1])))} commands"]
-    if scale:
-        base = min(scale)
-        up_base = statistics.median(scale[base]["pulumi"])
-        raw_base = statistics.median(scale[base]["raw"])
-        lines += ["", "| workers | pulumi up | vs 1 worker | raw CLI script | vs 1 worker "
-                  "| SSH commands |", "| --- | --- | --- | --- | --- | --- |"]
-        for n, r in sorted(scale.items()):
-            up, raw = statistics.median(r["pulumi"]), statistics.median(r["raw"])
-            lines.append(f"| {n} | {spread(r['pulumi']).strip()} | {up / up_base:.2f}x | "
-                         f"{spread(r['raw']).strip()} | {raw / raw_base:.2f}x | "
-                         f"{statistics.median(r['ssh commands']):.0f} |")
-        lines += ["", "![build time by workers](scaling.png)"]
+    return "\n".join(lines) + "\n"
+
+
+def scaling_report(scale: dict[int, dict[str, list[float]]]) -> str:
+    base = min(scale)
+    up_base = statistics.median(scale[base]["pulumi"])
+    raw_base = statistics.median(scale[base]["raw"])
+    lines = [f"Machine: {machine()}; {len(scale[base]['pulumi'])} runs each; median (min-max).",
+             "", "| workers | pulumi up | vs 1 worker | raw CLI script | vs 1 worker "
+             "| SSH commands |", "| --- | --- | --- | --- | --- | --- |"]
+    for n, r in sorted(scale.items()):
+        up, raw = statistics.median(r["pulumi"]), statistics.median(r["raw"])
+        lines.append(f"| {n} | {spread(r['pulumi']).strip()} | {up / up_base:.2f}x | "
+                     f"{spread(r['raw']).strip()} | {raw / raw_base:.2f}x | "
+                     f"{statistics.median(r['ssh commands']):.0f} |")
+    lines += ["", "![build time by workers](scaling.png)"]
     return "\n".join(lines) + "\n"
 
 
@@ -188,17 +200,27 @@ def main() -> int:
             [int(n) for n in args.workers.split(",")], args.runs)
     finally:
         lab.take_down()
+    text = report(runs, raws, counts)
+    write_section("make bench: the two-host lab (one-box hosts)", text)
+    print(text)
+    # Written only when measured: `--skip-scaling` keeps the last table and picture.
     if scale:
         plot(scale, ROOT / "bench" / "scaling.png")
-    text = report(runs, raws, counts, scale)
-    write_section("make bench: the two-host lab and 1-8 workers (one-box hosts)", text)
-    print(text)
+        text = scaling_report(scale)
+        write_section("make bench: 1-8 workers (one-box hosts)", text)
+        print(text)
     where = phases.table(profile, CHAIN, [c[1] for c in counts])
     write_section("make bench: where one `pulumi up` of the two-host lab spends its time",
                   f"{len(profile)} runs, medians (min-max). Kinds of resources overlap where "
                   "Pulumi creates them in parallel; an SSH command counts in each phase it "
                   f"began in.\n\n{where}")
     print(where)
+    print("the floors: Pulumi with resources that do nothing ...", flush=True)
+    floor = floors.pulumi_floor(CREATED[0], args.runs)
+    text = floors.report(floor, raws, [r["pulumi up"] for r in runs],
+                         [r["no-op pulumi up"] for r in runs], VALIDATE_CPU)
+    write_section("make bench: the floors under its targets", text)
+    print(text)
     return 0
 
 
