@@ -56,6 +56,18 @@ def stale(manager: Target, hostname: str, address: str, keep_id: str) -> list[st
             and (node["Status"]["State"] == "down" or node["Status"].get("Addr") == address)]
 
 
+def demote(manager: Target, node_id: str) -> None:
+    """Make a manager a worker, through the leader: the raft group shrinks by one while it
+    keeps its quorum. Managers that left with `swarm leave --force` instead, several at
+    once, took the quorum with them, and the leader could remove no node after that ("node
+    lost leader status"). A node already gone has nothing to demote."""
+    try:
+        retry(lambda: docker(manager, ["node", "demote", "--", node_id]))
+    except RemoteError as err:
+        if not not_found(err):
+            raise
+
+
 def rm(manager: Target, node_id: str) -> None:
     try:
         retry(lambda: docker(manager, ["node", "rm", "--force", "--", node_id]))

@@ -107,6 +107,8 @@ class SwarmJoinProvider(ResourceProvider):
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         target, manager = target_of(props), target_of(props, "manager")
+        if props.get("role") == "manager":
+            node.demote(manager, id_)
         # "context deadline exceeded" (a dockerd that just came back, or one that gave up on its
         # agent) is handled by swarm.leave itself; other transient answers are retried here.
         retry(lambda: swarm.leave(target), attempts=5, delay=1.0)

@@ -61,3 +61,15 @@ def test_one_manager_down_keeps_quorum_two_lose_it_and_the_tool_says_so(swarm6):
         builder.restart_hosts(builder.SCALE)
     leader.check_output("timeout 90 sh -c 'until docker node ls -q >/dev/null 2>&1; do sleep 1; "
                         "done'")
+
+
+def test_pulumi_destroy_takes_the_three_managers_apart(swarm6):
+    """Last in this module: it destroys the lab the tests above use. Two managers leaving at
+    once with --force took the raft quorum with them, so the leader could remove no node
+    and `pulumi destroy` failed (`make destroy` then took the hosts down without it); each
+    manager is now demoted through the leader before it leaves."""
+    builder.pulumi().destroy()
+    for h in swarm6.inventory:
+        state = swarm6.host(h["name"]).check_output(
+            "docker info --format '{{.Swarm.LocalNodeState}}'")
+        assert state == "inactive", (h["name"], state)

@@ -310,6 +310,18 @@ def test_join_delete_leaves_patiently_then_removes_the_node(docker, monkeypatch)
     assert docker.calls[:2] == [("snapshot.forget", TARGET), ("snapshot.forget", MANAGER)]
 
 
+def test_a_manager_is_demoted_through_the_leader_before_it_leaves(docker):
+    # Managers leaving with --force at once took the raft quorum with them: the leader then
+    # removed no node ("node lost leader status"), and a 3-manager `pulumi destroy` failed.
+    docker.on(node, "demote").on(swarm, "leave", []).on(node, "rm")
+    swarm_join.SwarmJoinProvider().delete("m2", {**JOIN, "role": "manager"})
+    assert docker.calls[-3:] == [("node.demote", MANAGER, "m2"), ("swarm.leave", TARGET),
+                                 ("node.rm", MANAGER, "m2")]
+    docker.calls.clear()
+    swarm_join.SwarmJoinProvider().delete("w1", JOIN)
+    assert "node.demote" not in docker.names()
+
+
 def test_join_diff_ignores_a_rotated_token():
     provider = swarm_join.SwarmJoinProvider()
     assert provider.diff("w1", JOIN, {**JOIN, "token": "SWMTKN-1-new"}).changes is False
