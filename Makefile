@@ -113,6 +113,9 @@ $(if $(call one_of,WORKERS,$(wordlist 1,32,$(numbers))),,$(call refuse,WORKERS,a
 # `make bench`: runs of each measurement.
 RUNS ?= 3
 $(if $(call one_of,RUNS,$(wordlist 2,21,$(numbers))),,$(call refuse,RUNS,a whole number from 1 to 20))
+# `make bench-scale`: runs of each point (one 32-node point takes about 5 minutes).
+SCALE_RUNS ?= 1
+$(if $(call one_of,SCALE_RUNS,$(wordlist 2,21,$(numbers))),,$(call refuse,SCALE_RUNS,a whole number from 1 to 20))
 PY := $(ROOT)/.venv/bin/python
 SWARMLAB_CACHE ?= $(HOME)/.cache/swarmlab
 TOOLS_BIN := $(SWARMLAB_CACHE)/tools/pulumi-v$(PULUMI_VERSION)/bin
@@ -168,7 +171,7 @@ PULUMI := pulumi --cwd $(ROOT) --non-interactive --stack $(call typed,LAB)
 LABTOOL := $(PY) -m tools.lab --lab=$(call typed,LAB)
 
 .PHONY: help deps tools hosts hosts-down stack up lab validate destroy status doctor \
-        test test-unit lint env bench vagrant-lab vagrant-destroy diagram inspect \
+        test test-unit lint env bench bench-scale vagrant-lab vagrant-destroy diagram inspect \
         matrix exec capture mutate partition heal node-stop node-start impair unimpair
 
 help:
@@ -184,6 +187,7 @@ help:
 	@echo "make exec NODE=all|manager|worker CMD='...'   (or SERVICE=web): run a command"
 	@echo "make capture NODE=worker IFACE=eth1 DURATION=5 FILTER='udp port 4789'"
 	@echo "make bench     time the lab against the raw docker CLI, and 1-8 workers"
+	@echo "make bench-scale  each step by the lab's size: 2-32 nodes, 1-5 managers (SCALE_RUNS=1)"
 	@echo "make vagrant-lab      the lab on two Vagrant VMs (vagrant up, pulumi up)"
 	@echo "make vagrant-destroy  pulumi destroy on the vagrant lab, then vagrant destroy -f"
 	@echo 'eval "$$(make -s env)"   then use pulumi yourself'
@@ -287,6 +291,11 @@ status: deps
 # Times the lab against the raw docker CLI and across 1, 2, 4, 8 workers (bench/results.md).
 bench: tools
 	@$(PY) -m bench.run --runs=$(call typed,RUNS)
+
+# Each step (raw CLI, pulumi up, make validate, pulumi destroy) for 2, 4, 8, 16 and 32 nodes
+# with one manager and for 1, 3 and 5 managers at 8 nodes (bench/results.md, scaling.png).
+bench-scale: tools
+	@$(PY) -m bench.scale --runs=$(call typed,SCALE_RUNS)
 
 doctor: deps
 	@$(PY) -m hosts doctor

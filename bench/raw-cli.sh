@@ -30,10 +30,12 @@ on "$leader" docker swarm init --advertise-addr "$leader_addr" --listen-addr "$l
 worker_token=$(on "$leader" docker swarm join-token -q worker)
 manager_token=$(on "$leader" docker swarm join-token -q manager)
 
+mapfile -t ranges < <(python3 "$(dirname "${BASH_SOURCE[0]}")/raw-ranges.py" "$lan" "$gateway" "$lab/inventory.json")
+[ "${#ranges[@]}" -eq "${#hosts[@]}" ] || { echo "raw cli: no macvlan range for every host" >&2; exit 1; }
 i=0
 for entry in "${hosts[@]}"; do
   read -r name addr role <<<"$entry"
-  range=$(python3 -c "import ipaddress,sys; print(list(list(ipaddress.ip_network(sys.argv[1]).subnets(new_prefix=24))[-1].subnets(new_prefix=29))[16+int(sys.argv[2])])" "$lan" "$i")
+  range=${ranges[$i]}
   i=$((i + 1))
   (
     on "$name" docker network create --config-only --subnet "$lan" --gateway "$gateway" \

@@ -3,7 +3,9 @@ file holds every measurement and none overwrites another's."""
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 
 from bench.lab import ROOT
 
@@ -21,3 +23,9 @@ def write_section(heading: str, body: str) -> None:
     text = pattern.sub(lambda _: section + "\n", text) if pattern.search(text) else \
         text.rstrip() + "\n\n" + section
     RESULTS.write_text(text.rstrip() + "\n")
+
+
+def machine() -> str:
+    mem_kb = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
+                      if line.startswith("MemTotal")))
+    return f"{os.cpu_count()} cores, {mem_kb / 1024 / 1024:.0f} GiB memory"

@@ -8,7 +8,7 @@ RUNS times for each of 1, 2, 4 and 8 workers, `pulumi up` and the raw script. Ev
 runs with SWARMLAB_SSH_LOG, so the report also counts SSH connections and commands. Last, the
 floors under the targets (bench/floors.py): Pulumi's own part with as many resources doing
 nothing, and the CPU each `make validate` used. Prints medians and spreads, writes
-bench/results.md and bench/scaling.png.
+bench/results.md and bench/workers.png.
 
 Usage: python -m bench.run [--runs 3] [--workers 1,2,4,8] [--skip-scaling]
 """
@@ -24,7 +24,7 @@ from pathlib import Path
 
 from bench import floors, lab, phases
 from bench.lab import ROOT, fresh_hosts, hosts, pulumi, sh
-from bench.report import write_section
+from bench.report import machine, write_section
 
 
 def ssh_log(log: Path) -> list[dict]:
@@ -136,12 +136,6 @@ def plot(result: dict[int, dict[str, list[float]]], path: Path) -> None:
     fig.savefig(path, dpi=110)
 
 
-def machine() -> str:
-    mem_kb = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
-                      if line.startswith("MemTotal")))
-    return f"{os.cpu_count()} cores, {mem_kb / 1024 / 1024:.0f} GiB memory"
-
-
 def report(runs: list[dict[str, float]], raws: list[float], counts: list[tuple[int, int]]
            ) -> str:
     ups = [r["pulumi up"] for r in runs]
@@ -173,7 +167,7 @@ def scaling_report(scale: dict[int, dict[str, list[float]]]) -> str:
         lines.append(f"| {n} | {spread(r['pulumi']).strip()} | {up / up_base:.2f}x | "
                      f"{spread(r['raw']).strip()} | {raw / raw_base:.2f}x | "
                      f"{statistics.median(r['ssh commands']):.0f} |")
-    lines += ["", "![build time by workers](scaling.png)"]
+    lines += ["", "![build time by workers](workers.png)"]
     return "\n".join(lines) + "\n"
 
 
@@ -205,7 +199,7 @@ def main() -> int:
     print(text)
     # Written only when measured: `--skip-scaling` keeps the last table and picture.
     if scale:
-        plot(scale, ROOT / "bench" / "scaling.png")
+        plot(scale, ROOT / "bench" / "workers.png")
         text = scaling_report(scale)
         write_section("make bench: 1-8 workers (one-box hosts)", text)
         print(text)
