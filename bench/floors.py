@@ -33,6 +33,7 @@ from typing import TypeVar
 
 from bench import lab, phases
 from bench.lab import ROOT
+from bench.report import spread
 from bench.sizing import PROC, namespaces
 from hosts.onebox.network import NETNS_DIR
 
@@ -172,10 +173,6 @@ def cpu_of(action: Callable[[], T], tag: str) -> tuple[T, CpuUse]:
     return value, CpuUse(wall, own, namespace_cpu(tag) - lab_before)
 
 
-def _spread(values: list[float]) -> str:
-    return f"{statistics.median(values):.2f} s ({min(values):.2f}-{max(values):.2f})"
-
-
 def report(floor: PulumiFloor, raws: list[float], ups: list[float], noops: list[float],
            validates: list[CpuUse]) -> str:
     """The three targets of `make bench` beside what this machine and Pulumi leave room for."""
@@ -185,10 +182,10 @@ def report(floor: PulumiFloor, raws: list[float], ups: list[float], noops: list[
     lines = [
         f"Pulumi's part: a throwaway project with the lab's toolchain and {floor.resources} "
         "dynamic resources that do nothing (as many as the lab's `up` creates), "
-        f"{len(floor.fresh)} runs: a fresh `up` {_spread(floor.fresh)}, of which "
-        f"{_spread(floor.before_first)} before its first create and "
-        f"{_spread(floor.after_last)} after its last resource; a no-op `up` "
-        f"{_spread(floor.noop)}.",
+        f"{len(floor.fresh)} runs: a fresh `up` {spread(floor.fresh, 2)}, of which "
+        f"{spread(floor.before_first, 2)} before its first create and "
+        f"{spread(floor.after_last, 2)} after its last resource; a no-op `up` "
+        f"{spread(floor.noop, 2)}.",
         "",
         "| target | asked | this bench (median) | floor | what sets the floor |",
         "| --- | --- | --- | --- | --- |",
@@ -215,9 +212,9 @@ def main() -> int:
         ap.error("--resources takes 1 to 500, --runs 1 to 20")
     found = pulumi_floor(args.resources, args.runs)
     print(f"{found.resources} resources that do nothing, {args.runs} runs: fresh up "
-          f"{_spread(found.fresh)} (before the first create {_spread(found.before_first)}, "
-          f"after the last resource {_spread(found.after_last)}); no-op up "
-          f"{_spread(found.noop)}")
+          f"{spread(found.fresh, 2)} (before the first create {spread(found.before_first, 2)}, "
+          f"after the last resource {spread(found.after_last, 2)}); no-op up "
+          f"{spread(found.noop, 2)}")
     return 0
 
 

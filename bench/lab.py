@@ -56,6 +56,12 @@ def fresh_hosts(workers: int = 1, managers: int = 1) -> float:
                     str(workers)))[0]
 
 
+def raw_cli(workers: int = 1, managers: int = 1) -> float:
+    """The raw docker CLI script's seconds on fresh hosts (left up)."""
+    fresh_hosts(workers, managers)
+    return sh(["bash", str(ROOT / "bench" / "raw-cli.sh")])[0]
+
+
 def select_stack() -> None:
     """The lab's working stack file (from the committed stack) and its Pulumi stack."""
     sh([PY, "-m", "tools.lab", "--lab", NAME, "stack", "--stack", STACK, "--backend", "onebox"])

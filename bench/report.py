@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import statistics
 from pathlib import Path
 
 from bench.lab import ROOT
@@ -23,6 +24,14 @@ def write_section(heading: str, body: str) -> None:
     text = pattern.sub(lambda _: section + "\n", text) if pattern.search(text) else \
         text.rstrip() + "\n\n" + section
     RESULTS.write_text(text.rstrip() + "\n")
+
+
+def spread(values: list[float], digits: int = 1) -> str:
+    """`median s (min-max)` of several measurements; one alone as it is."""
+    if len(values) == 1:
+        return f"{values[0]:.{digits}f} s"
+    return (f"{statistics.median(values):.{digits}f} s ({min(values):.{digits}f}-"
+            f"{max(values):.{digits}f})")
 
 
 def machine() -> str:

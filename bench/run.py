@@ -24,7 +24,7 @@ from pathlib import Path
 
 from bench import floors, lab, phases
 from bench.lab import ROOT, fresh_hosts, hosts, pulumi, sh
-from bench.report import machine, write_section
+from bench.report import machine, spread, write_section
 
 
 def ssh_log(log: Path) -> list[dict]:
@@ -50,8 +50,9 @@ def timed_up(log: Path, profile: list[list[phases.Phase]] | None = None) -> floa
         started, ended, events = phases.timed_up(
             pulumi("up", "--yes", "--skip-preview"), lab.env(), ROOT)
         profile.append(phases.phases(started, ended, events, ssh_log(log)))
-        CHAIN[:] = phases.critical_path(phases.spans(events))
-        CREATED[:] = [sum(1 for s in phases.spans(events) if s.op == "create")]
+        steps = phases.spans(events)
+        CHAIN[:] = phases.critical_path(steps)
+        CREATED[:] = [sum(1 for s in steps if s.op == "create")]
         return ended - started
     finally:
         del os.environ["SWARMLAB_SSH_LOG"]
@@ -84,14 +85,9 @@ def pulumi_cycle(profile: list[list[phases.Phase]]
 
 
 def raw_cycle(workers: int = 1) -> float:
-    fresh_hosts(workers)
-    elapsed = sh(["bash", str(ROOT / "bench" / "raw-cli.sh")])[0]
+    elapsed = lab.raw_cli(workers)
     sh(hosts("down"))
     return elapsed
-
-
-def spread(values: list[float]) -> str:
-    return f"{statistics.median(values):6.1f} s  ({min(values):.1f}-{max(values):.1f})"
 
 
 def scaling(worker_counts: list[int], runs: int) -> dict[int, dict[str, list[float]]]:
@@ -107,8 +103,8 @@ def scaling(worker_counts: list[int], runs: int) -> dict[int, dict[str, list[flo
             result[n]["pulumi"].append(timed_up(log))
             result[n]["ssh commands"].append(ssh_counts(log)[1])
             sh(pulumi("destroy", "--yes", "--skip-preview"))
-        print(f"  {n} worker(s): pulumi up {spread(result[n]['pulumi']).strip()}, raw cli "
-              f"{spread(result[n]['raw']).strip()}", flush=True)
+        print(f"  {n} worker(s): pulumi up {spread(result[n]['pulumi'])}, raw cli "
+              f"{spread(result[n]['raw'])}", flush=True)
     sh(hosts("down"))
     return result
 
@@ -144,7 +140,7 @@ def report(runs: list[dict[str, float]], raws: list[float], counts: list[tuple[i
     rows.insert(2, ("raw docker CLI script", spread(raws)))
     lines = [f"Machine: {machine()}; {len(runs)} runs each; median (min-max).", "",
              "| step | time |", "| --- | --- |"]
-    lines += [f"| {step} | {value.strip()} |" for step, value in rows]
+    lines += [f"| {step} | {value} |" for step, value in rows]
     connections = sorted({c[0] for c in counts})
     commands = sorted({c[1] for c in counts})
     lines += ["", f"pulumi up / raw CLI: median {statistics.median(ratios):.2f}x "
@@ -164,8 +160,8 @@ def scaling_report(scale: dict[int, dict[str, list[float]]]) -> str:
              "| SSH commands |", "| --- | --- | --- | --- | --- | --- |"]
     for n, r in sorted(scale.items()):
         up, raw = statistics.median(r["pulumi"]), statistics.median(r["raw"])
-        lines.append(f"| {n} | {spread(r['pulumi']).strip()} | {up / up_base:.2f}x | "
-                     f"{spread(r['raw']).strip()} | {raw / raw_base:.2f}x | "
+        lines.append(f"| {n} | {spread(r['pulumi'])} | {up / up_base:.2f}x | "
+                     f"{spread(r['raw'])} | {raw / raw_base:.2f}x | "
                      f"{statistics.median(r['ssh commands']):.0f} |")
     lines += ["", "![build time by workers](workers.png)"]
     return "\n".join(lines) + "\n"

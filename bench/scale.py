@@ -20,7 +20,7 @@ from pathlib import Path
 
 from bench import lab
 from bench.lab import ROOT, fresh_hosts, pulumi, sh
-from bench.report import machine, write_section
+from bench.report import machine, spread, write_section
 
 MANAGERS_AT = 8
 """The size of the lab the managers series is measured at."""
@@ -45,10 +45,7 @@ class Measured:
         return statistics.median(self.times[step])
 
     def spread(self, step: str) -> str:
-        values = self.times[step]
-        if len(values) == 1:
-            return f"{values[0]:.1f} s"
-        return f"{statistics.median(values):.1f} s ({min(values):.1f}-{max(values):.1f})"
+        return spread(self.times[step])
 
 
 def points(nodes: list[int], managers: list[int]) -> tuple[list[Point], list[Point]]:
@@ -58,8 +55,7 @@ def points(nodes: list[int], managers: list[int]) -> tuple[list[Point], list[Poi
 
 
 def measure_once(point: Point, into: Measured) -> None:
-    fresh_hosts(point.workers, point.managers)
-    into.times["raw CLI script"].append(sh(["bash", str(ROOT / "bench" / "raw-cli.sh")])[0])
+    into.times["raw CLI script"].append(lab.raw_cli(point.workers, point.managers))
     fresh_hosts(point.workers, point.managers)
     lab.select_stack()
     into.times["pulumi up"].append(sh(pulumi("up", "--yes", "--skip-preview"))[0])

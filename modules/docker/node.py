@@ -56,24 +56,26 @@ def stale(manager: Target, hostname: str, address: str, keep_id: str) -> list[st
             and (node["Status"]["State"] == "down" or node["Status"].get("Addr") == address)]
 
 
+def _change(manager: Target, verb: list[str], node_id: str) -> None:
+    """`docker node <verb...> -- <id>` on a manager, retried while transient; a node already
+    gone has nothing left to change."""
+    try:
+        retry(lambda: docker(manager, ["node", *verb, "--", node_id]))
+    except RemoteError as err:
+        if not not_found(err):
+            raise
+
+
 def demote(manager: Target, node_id: str) -> None:
     """Make a manager a worker, through the leader: the raft group shrinks by one while it
     keeps its quorum. Managers that left with `swarm leave --force` instead, several at
     once, took the quorum with them, and the leader could remove no node after that ("node
-    lost leader status"). A node already gone has nothing to demote."""
-    try:
-        retry(lambda: docker(manager, ["node", "demote", "--", node_id]))
-    except RemoteError as err:
-        if not not_found(err):
-            raise
+    lost leader status")."""
+    _change(manager, ["demote"], node_id)
 
 
 def rm(manager: Target, node_id: str) -> None:
-    try:
-        retry(lambda: docker(manager, ["node", "rm", "--force", "--", node_id]))
-    except RemoteError as err:
-        if not not_found(err):
-            raise
+    _change(manager, ["rm", "--force"], node_id)
 
 
 def ingress_ready(target: Target) -> bool:
