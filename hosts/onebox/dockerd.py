@@ -57,13 +57,15 @@ def running(hp: HostPaths) -> int | None:
 
 
 def healthy(host: Host, hp: HostPaths) -> bool:
-    """Running, answering, and reporting the host's name."""
-    if running(hp) is None or not dockerapi.answers(hp.docker_socket):
-        return False
-    try:
-        return dockerapi.info(hp.docker_socket).get("Name") == host.name
-    except (OSError, dockerapi.DockerAPIError, ValueError):
-        return False
+    """Running in the host's namespaces and answering /_ping.
+
+    Never judged by /info: on a manager it waits for the swarm's raft (up to 20 s for the
+    cluster and 20 s more for its nodes when there is no leader), so a working daemon of a
+    swarm that lost quorum looked dead and was restarted.
+    """
+    pid = running(hp)
+    return (pid is not None and holder.holds(host.netns, hp, pid)
+            and dockerapi.answers(hp.docker_socket))
 
 
 def start(host: Host, holder_pid: int, hp: HostPaths, engine: Engine) -> None:
@@ -90,7 +92,11 @@ def log_tail(hp: HostPaths, lines: int = 5) -> str:
 
 
 def wait_ready(host: Host, hp: HostPaths, timeout: float = 60.0) -> str:
-    """Wait until the daemon answers and reports the host's name; return its version."""
+    """Wait until the daemon runs in the host's namespaces and answers; return its version.
+
+    dockerd serves its API only once its swarm part has started (or given up after 20 s);
+    /version, unlike /info, then answers whatever state the swarm is in.
+    """
     deadline = time.monotonic() + timeout
     seen_pid = False
     while time.monotonic() < deadline:
@@ -100,10 +106,9 @@ def wait_ready(host: Host, hp: HostPaths, timeout: float = 60.0) -> str:
         elif seen_pid:
             raise RuntimeError(f"dockerd exited; {hp.dockerd_log}: {log_tail(hp)}")
         if pid is not None and dockerapi.answers(hp.docker_socket, timeout=1.0):
-            found = dockerapi.info(hp.docker_socket)
-            if found.get("Name") != host.name:
-                raise RuntimeError(f"dockerd reports name {found.get('Name')!r}, expected {host.name!r}")
-            return str(found.get("ServerVersion", "?"))
+            if not holder.holds(host.netns, hp, pid):
+                raise RuntimeError(f"dockerd (pid {pid}) is not in {host.name}'s namespaces")
+            return str(dockerapi.version(hp.docker_socket).get("Version", "?"))
         time.sleep(0.1)
     raise RuntimeError(
         f"socket {hp.docker_socket} did not answer within {timeout:.0f}s; {hp.dockerd_log}: {log_tail(hp)}"

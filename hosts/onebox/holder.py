@@ -43,6 +43,15 @@ def running(netns: str, hp: HostPaths) -> int | None:
     return pid
 
 
+def holds(netns: str, hp: HostPaths, pid: int) -> bool:
+    """`pid` lives in this host's namespaces: its network one and its holder's UTS one."""
+    holder_pid = running(netns, hp)
+    return holder_pid is not None and all(
+        procs.namespace(pid, kind) is not None
+        and procs.namespace(pid, kind) == procs.namespace(holder_pid, kind)
+        for kind in ("net", "uts"))
+
+
 def orphan(hp: HostPaths) -> int | None:
     """A holder whose namespace file is already gone (a crash halfway through down).
 

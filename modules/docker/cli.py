@@ -19,6 +19,9 @@ TRANSIENT_MARKERS = (
     "Cannot connect to the Docker daemon",
     "update out of sequence",
     "has active endpoints",
+    # Raft between leaders: a request the old one took, or one asked while none is elected.
+    "node lost leader status",
+    "does not have a leader",
 )
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import quote
 
 from modules.docker import engine, releases
-from modules.ssh import Target
+from modules.ssh import Target, TransientError
 
 TTL = 3.0
 RUNNING = quote(json.dumps({"desired-state": ["running"]}))
@@ -34,6 +34,8 @@ REQUESTS = {
 }
 # What the host runs: no read of a refresh needs it, `make inspect` asks for it.
 VERSION = "/version"
+# How dockerd refuses a swarm request on a worker or a node in no swarm: it has none of them.
+NOT_A_MANAGER = "not a swarm manager"
 
 
 @dataclass
@@ -51,23 +53,37 @@ class Snapshot:
     versions: dict[str, str] = field(default_factory=dict)
     """With `versions` asked: engine, containerd, runc, kernel (modules.docker.releases)."""
     taken: float = field(default_factory=time.monotonic)
+    unanswered: dict[str, str] = field(default_factory=dict)
+    """The requests dockerd failed (a swarm electing its leader: "does not have a leader"),
+    with what it said, under the host's label: their lists are empty, and a lookup in one
+    raises instead of finding nothing."""
+
+    def _answered(self, name: str) -> None:
+        if name in self.unanswered:
+            raise TransientError(self.unanswered[name])
 
     def network(self, ident: str) -> dict[str, Any] | None:
+        self._answered("networks")
         return next((n for n in self.networks if ident in (n.get("Id"), n.get("Name"))), None)
 
     def container(self, ident: str) -> dict[str, Any] | None:
+        self._answered("containers")
         return next((c for c in self.containers if ident == c.get("Id") or
                      ident in (name.lstrip("/") for name in c.get("Names") or [])), None)
 
     def service(self, ident: str) -> dict[str, Any] | None:
+        self._answered("services")
         return next((s for s in self.services if ident in (s.get("ID"), s["Spec"].get("Name"))),
                     None)
 
     def node(self, ident: str) -> dict[str, Any] | None:
+        self._answered("nodes")
         return next((n for n in self.nodes if n.get("ID") == ident), None)
 
     def service_tasks(self, service: dict[str, Any]) -> list[dict[str, str]]:
         """A service's tasks meant to run, as `docker service ps` names them (web.1, node)."""
+        self._answered("tasks")
+        self._answered("nodes")
         hostnames = {n["ID"]: n["Description"]["Hostname"] for n in self.nodes}
         name = service["Spec"]["Name"]
         return [{"Name": f"{name}.{t.get('Slot', '')}", "Node": hostnames.get(t.get("NodeID", ""), ""),
@@ -84,9 +100,18 @@ def take(target: Target, tokens: bool = True, versions: bool = False) -> Snapsho
     responses = dict(zip(asked, engine.pipeline(target, [("GET", p, None) for p in
                                                          asked.values()]), strict=True))
 
+    unanswered: dict[str, str] = {}
+
     def body(name: str, empty: Any) -> Any:
         response = responses.get(name)
-        return json.loads(response.body) if response and response.status == 200 else empty
+        if response is None:
+            return empty
+        if response.status == 200:
+            return json.loads(response.body)
+        if NOT_A_MANAGER not in response.message():
+            unanswered[name] = (f"{target.label}: GET {asked[name]} answered HTTP "
+                                f"{response.status}: {response.message()}")
+        return empty
 
     join = body("swarm", {}).get("JoinTokens") or {}
     return Snapshot(
@@ -94,7 +119,8 @@ def take(target: Target, tokens: bool = True, versions: bool = False) -> Snapsho
         containers=body("containers", []), services=body("services", []),
         tasks=body("tasks", []), nodes=body("nodes", []),
         tokens={"worker": join["Worker"], "manager": join["Manager"]} if join else {},
-        versions=releases.versions(_dict(body("version", {}))) if versions else {})
+        versions=releases.versions(_dict(body("version", {}))) if versions else {},
+        unanswered=unanswered)
 
 
 def _dict(found: Any) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from pulumi.dynamic import CreateResult, DiffResult, ReadResult, ResourceProvide
 
 from modules.docker import container, node, service, snapshot, swarm
 from modules.providers.base import LabResource, changes_hosts, diff, settling, target_of
-from modules.ssh import RemoteError, Target, retry
+from modules.ssh import RemoteError, Target, TransientError, retry
 
 
 @changes_hosts
@@ -93,6 +93,10 @@ class SwarmJoinProvider(ResourceProvider):
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         target, manager = target_of(props), target_of(props, "manager")
         info = snapshot.of(target).info
+        if info.get("LocalNodeState") == "pending" and info.get("NodeID") == id_:
+            # Still this node, reconnecting (its dockerd came back while the swarm elects):
+            # read as gone, it would drop out of the state and a destroy leave it in.
+            raise TransientError(f"{target.label}: still reconnecting to its swarm (pending)")
         if info.get("LocalNodeState") != "active" or info.get("NodeID") != id_:
             return ReadResult("", {})
         found = snapshot.of(manager).node(id_)

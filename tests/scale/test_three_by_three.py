@@ -3,12 +3,16 @@ built by the same program, on a lab of the suite's own."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from hosts.onebox import dockerapi
 from tests.support import builder
-from tests.support.lab import Lab, stop_daemon
+from tests.support.lab import Lab, daemon_pid, stop_daemon
+from tests.support.paths import lab_dir
 
 pytestmark = [pytest.mark.lab, pytest.mark.scale]
 
@@ -59,8 +63,58 @@ def test_one_manager_down_keeps_quorum_two_lose_it_and_the_tool_says_so(swarm6):
                 in output), output
     finally:
         builder.restart_hosts(builder.SCALE)
-    leader.check_output("timeout 90 sh -c 'until docker node ls -q >/dev/null 2>&1; do sleep 1; "
-                        "done'")
+    wait_whole(swarm6)
+
+
+def test_hosts_up_leaves_a_leader_alone_while_its_info_waits_on_raft(swarm6):
+    """For about 20 s after a swarm loses quorum, the leader's dockerd takes that long to
+    answer /info (raft is stepping it down). `hosts up` took that for a dead daemon and
+    restarted the leader, and a restarted manager whose /info waited failed the whole up
+    (CI, "manager3: starting dockerd: TimeoutError"): the tool now judges a daemon by its
+    namespaces and /_ping."""
+    leader_dockerd = daemon_pid("manager", "dockerd")
+    sock = lab_dir() / "hosts" / "manager" / "docker.sock"
+    stop_daemon("manager3", "dockerd")
+    stop_daemon("manager2", "dockerd")
+    try:
+        waited = info_starts_to_wait(sock, within=90)
+        assert waited, "the leader's /info never waited on raft within 90 s of losing quorum"
+    finally:
+        builder.restart_hosts(builder.SCALE)
+    assert daemon_pid("manager", "dockerd") == leader_dockerd
+    wait_whole(swarm6)
+
+
+def wait_whole(lab: Lab, within: float = 120) -> None:
+    """Until the restarted managers are back in: a leader, every node Ready and every dockerd
+    active in the swarm (a manager's dockerd answers while it still reconnects: "pending").
+    The tests after this one start from the lab as it was built."""
+    deadline = time.monotonic() + within
+    seen: object = None
+    while time.monotonic() < deadline:
+        rows = lab.host("manager").run(
+            "docker node ls --format '{{.Status}} {{.ManagerStatus}}'").stdout.split("\n")
+        states = {h["name"]: lab.host(h["name"]).run(
+            "docker info --format '{{.Swarm.LocalNodeState}}'").stdout.strip()
+            for h in lab.inventory}
+        seen = (sorted(r.strip() for r in rows if r.strip()), states)
+        if seen == (["Ready", "Ready", "Ready", "Ready Leader", "Ready Reachable",
+                     "Ready Reachable"], {name: "active" for name in states}):
+            return
+        time.sleep(1)
+    raise AssertionError(f"the swarm was not whole again within {within:.0f} s: {seen}")
+
+
+def info_starts_to_wait(sock: Path, within: float) -> bool:
+    """Ask /info with a 1 s bound until an answer takes longer than that."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            dockerapi.info(sock, timeout=1.0)
+        except TimeoutError:
+            return True
+        time.sleep(0.2)
+    return False
 
 
 def test_pulumi_destroy_takes_the_three_managers_apart(swarm6):

@@ -72,9 +72,14 @@ class Lab:
         return Target(**{**base.as_dict(), **changes})
 
 
+def daemon_pid(host: str, daemon: str) -> int:
+    """The PID in the pidfile of a daemon the hosts tool started."""
+    return int((lab_dir() / "hosts" / host / f"{daemon}.pid").read_text().strip())
+
+
 def stop_daemon(host: str, daemon: str, timeout: float = 20) -> None:
     """Stop a daemon the hosts tool started, by the PID in its pidfile: TERM, bounded wait, KILL."""
-    pid = int((lab_dir() / "hosts" / host / f"{daemon}.pid").read_text().strip())
+    pid = daemon_pid(host, daemon)
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
     while _alive(pid):

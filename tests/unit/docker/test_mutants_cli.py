@@ -35,7 +35,8 @@ def test_the_daemon_markers_are_exact():
     assert cli.TRANSIENT_MARKERS == (
         "rpc error: code = Unavailable", "rpc error: code = DeadlineExceeded",
         "context deadline exceeded", "connection reset by peer", "i/o timeout",
-        "Cannot connect to the Docker daemon", "update out of sequence", "has active endpoints")
+        "Cannot connect to the Docker daemon", "update out of sequence", "has active endpoints",
+        "node lost leader status", "does not have a leader")
     assert cli.DAEMON_DOWN == ("Cannot connect to the Docker daemon",
                                "failed to open the raw stream connection")
 

@@ -8,7 +8,7 @@ import dataclasses
 import pytest
 
 from modules.docker import engine, snapshot
-from modules.ssh import Target
+from modules.ssh import Target, TransientError
 from tests.support.clock import FakeClock
 from tests.support.fakes import MANAGER, TARGET, FakeHosts
 from tests.support.http import http
@@ -24,12 +24,17 @@ def test_the_requests():
     assert snapshot.TTL == 3.0
 
 
-def _manager(bodies: dict[str, object], missing: int = 503):
+WORKER_REFUSAL = ("This node is not a swarm manager. Worker nodes can't be used to view or "
+                  "modify cluster state.")
+NO_LEADER = "rpc error: code = Unknown desc = The swarm does not have a leader."
+
+
+def _manager(bodies: dict[str, object], missing: int = 503, message: str = WORKER_REFUSAL):
     def handle(host: str, command: str, stdin: bytes | None) -> tuple[int, str, str]:
         assert stdin is not None
         asked = [line.split()[1] for line in stdin.decode().split("\r\n") if line.startswith("GET ")]
-        return 0, "".join(http(200, bodies[p]) if p in bodies else http(missing, {"message": "no"})
-                          for p in asked), ""
+        return 0, "".join(http(200, bodies[p]) if p in bodies
+                          else http(missing, {"message": message}) for p in asked), ""
     return handle
 
 
@@ -65,6 +70,39 @@ def test_a_workers_refusals_read_as_empty(monkeypatch):
               ).install(monkeypatch)
     snap = snapshot.take(TARGET)
     assert (snap.info, snap.services, snap.tasks, snap.nodes, snap.tokens) == ({}, [], [], [], {})
+    assert snap.unanswered == {}
+    assert snap.node("n1") is None and snap.service("web") is None
+
+
+def test_a_swarm_with_no_leader_is_not_read_as_one_with_no_nodes(monkeypatch):
+    """A manager whose raft is electing answers /nodes, /services, /tasks and /swarm with an
+    error: read as empty lists, a refresh took every node and service for gone and dropped
+    them from the state, so `pulumi destroy` left them in the swarm."""
+    FakeHosts(_manager({"/info": {}, "/networks": [], "/containers/json?all=1": []},
+                       message=NO_LEADER)).install(monkeypatch)
+    snap = snapshot.take(MANAGER)
+    assert set(snap.unanswered) == {"services", "tasks", "nodes", "swarm"}
+    assert snap.unanswered["nodes"] == (f"{MANAGER.label}: GET /nodes answered HTTP 503: "
+                                        f"{NO_LEADER}")
+    for lookup in (lambda: snap.node("n1"), lambda: snap.service("web"),
+                   lambda: snap.service_tasks({"ID": "s", "Spec": {"Name": "web"}})):
+        with pytest.raises(TransientError, match="does not have a leader"):
+            lookup()
+    assert snap.network("x") is None and snap.container("x") is None
+
+
+def test_each_lookup_asks_only_for_its_own_answer():
+    snap = snapshot.Snapshot(info={}, networks=[], containers=[], unanswered={
+        "networks": "n", "containers": "c", "services": "s", "tasks": "t", "nodes": "o"})
+    for lookup, message in ((snap.network, "n"), (snap.container, "c"), (snap.service, "s"),
+                            (snap.node, "o")):
+        with pytest.raises(TransientError, match=f"^{message}$"):
+            lookup("x")
+    with pytest.raises(TransientError, match=r"^t$"):
+        snap.service_tasks({"ID": "s", "Spec": {"Name": "web"}})
+    only_nodes = snapshot.Snapshot(info={}, networks=[], containers=[], unanswered={"nodes": "o"})
+    with pytest.raises(TransientError, match=r"^o$"):
+        only_nodes.service_tasks({"ID": "s", "Spec": {"Name": "web"}})
 
 
 def test_a_200_only_counts(monkeypatch):
@@ -75,6 +113,7 @@ def test_a_200_only_counts(monkeypatch):
     snap = snapshot.take(TARGET)
     assert snap.info == {}
     assert snap.tokens == {}
+    assert snap.unanswered == {"info": f"{TARGET.label}: GET /info answered HTTP 201: "}
 
 
 def test_swarm_null_reads_as_empty(monkeypatch):
@@ -174,8 +213,10 @@ def test_hosts_are_told_apart_by_endpoint_and_port(monkeypatch, clock):
                                     ("127.0.0.1", 22), ("192.168.1.10", 22)}
 
 
-def test_a_host_that_refuses_everything_has_an_empty_snapshot(monkeypatch):
-    FakeHosts(_manager({}, missing=500)).install(monkeypatch)
+def test_a_host_that_refuses_everything_has_an_empty_snapshot_that_says_so(monkeypatch):
+    FakeHosts(_manager({}, missing=500, message="boom")).install(monkeypatch)
     snap = snapshot.take(TARGET)
     assert (snap.info, snap.networks, snap.containers, snap.services, snap.tasks, snap.nodes,
             snap.tokens) == ({}, [], [], [], [], [], {})
+    assert set(snap.unanswered) == set(snapshot.REQUESTS)
+    assert snap.unanswered["networks"] == f"{TARGET.label}: GET /networks answered HTTP 500: boom"

@@ -299,6 +299,34 @@ def test_join_read_reports_the_node_state_and_no_token(docker, monkeypatch):
     assert (gone.id, gone.outs) == ("", {})
 
 
+def test_join_read_waits_for_a_node_that_is_reconnecting(docker, monkeypatch):
+    """A node whose dockerd came back while the swarm elects says "pending": read as gone, a
+    refresh dropped it from the state and `pulumi destroy` left it in the swarm."""
+    slept: list[float] = []
+    monkeypatch.setattr("modules.ssh.waiting.time.sleep", slept.append)
+    infos = iter([{"LocalNodeState": "pending", "NodeID": "w1"}] * 2
+                 + [{"LocalNodeState": "active", "NodeID": "w1"}])
+    seen = {"worker": SimpleNamespace(info={}),
+            "manager": SimpleNamespace(node={"w1": {"Status": {"State": "ready"}}}.get)}
+
+    def of(target):
+        if target.name == "worker":
+            seen["worker"].info = next(infos)
+        return seen[target.name]
+    monkeypatch.setattr(snapshot, "of", of)
+    read = swarm_join.SwarmJoinProvider().read("w1", JOIN)
+    assert (read.id, read.outs["state"], slept) == ("w1", "ready", [1.0, 2.0])
+    monkeypatch.setattr(snapshot, "of", lambda target: SimpleNamespace(
+        info={"LocalNodeState": "pending", "NodeID": "w1"}))
+    with pytest.raises(RemoteError, match=r"worker \(192.168.1.11\): still reconnecting to its "
+                       r"swarm \(pending\)"):
+        swarm_join.SwarmJoinProvider().read("w1", JOIN)
+    # Another node's pending is not this one's.
+    monkeypatch.setattr(snapshot, "of", lambda target: SimpleNamespace(
+        info={"LocalNodeState": "pending", "NodeID": "w2"}))
+    assert swarm_join.SwarmJoinProvider().read("w1", JOIN).id == ""
+
+
 def test_join_delete_leaves_patiently_then_removes_the_node(docker, monkeypatch):
     slept: list[float] = []
     monkeypatch.setattr("modules.ssh.waiting.time.sleep", slept.append)
