@@ -22,7 +22,9 @@ def host_status(lab: LabPaths, rec: inventory.HostRecord) -> dict[str, Any]:
         try:
             swarm = str(dockerapi.info(hp.docker_socket, timeout=3.0)["Swarm"]["LocalNodeState"])
         except (OSError, dockerapi.DockerAPIError, KeyError, ValueError):
-            swarm = "not answering"
+            # A manager's /info waits on its raft (20 s and more while there is no leader).
+            swarm = ("busy (its swarm does not answer)" if dockerapi.answers(hp.docker_socket)
+                     else "not answering")
         try:
             runs = releases.versions(dockerapi.version(hp.docker_socket, timeout=3.0))
         except (OSError, dockerapi.DockerAPIError, ValueError, AttributeError):

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from modules.docker import engine, releases
+from modules.docker import engine, releases, swarm
 from modules.ssh import Target, TransientError
 
 TTL = 3.0
@@ -34,8 +34,11 @@ REQUESTS = {
 }
 # What the host runs: no read of a refresh needs it, `make inspect` asks for it.
 VERSION = "/version"
-# How dockerd refuses a swarm request on a worker or a node in no swarm: it has none of them.
-NOT_A_MANAGER = "not a swarm manager"
+# How dockerd refuses a swarm request on a worker and on a node in no swarm: it has none of
+# them. Not its third refusal, "Manager is being prepared or has trouble connecting to the
+# cluster": that manager has them, it cannot tell yet.
+NOT_A_MANAGER = ("Worker nodes can't be used to view or modify cluster state",
+                 'Use "docker swarm init" or "docker swarm join"')
 
 
 @dataclass
@@ -61,6 +64,11 @@ class Snapshot:
     def _answered(self, name: str) -> None:
         if name in self.unanswered:
             raise TransientError(self.unanswered[name])
+
+    def swarm_info(self, label: str) -> dict[str, Any]:
+        """docker info's Swarm section, once the host can say which swarm it is in."""
+        self._answered("info")
+        return swarm.settled(label, self.info)
 
     def network(self, ident: str) -> dict[str, Any] | None:
         self._answered("networks")
@@ -108,7 +116,7 @@ def take(target: Target, tokens: bool = True, versions: bool = False) -> Snapsho
             return empty
         if response.status == 200:
             return json.loads(response.body)
-        if NOT_A_MANAGER not in response.message():
+        if not any(refusal in response.message() for refusal in NOT_A_MANAGER):
             unanswered[name] = (f"{target.label}: GET {asked[name]} answered HTTP "
                                 f"{response.status}: {response.message()}")
         return empty
@@ -148,7 +156,9 @@ def of(target: Target) -> Snapshot:
     """The host's snapshot: taken now, or the one another read took a moment ago."""
     slot = _slot(target)
     with slot.lock:
-        if slot.snapshot is None or time.monotonic() - slot.snapshot.taken > TTL:
+        # One with failed answers is not shared: the read that retries looks again.
+        if (slot.snapshot is None or slot.snapshot.unanswered
+                or time.monotonic() - slot.snapshot.taken > TTL):
             slot.snapshot = take(target)
         return slot.snapshot
 

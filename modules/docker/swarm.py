@@ -18,7 +18,18 @@ def info(target: Target) -> dict[str, Any]:
     """`docker info`'s Swarm section: LocalNodeState, NodeID, Cluster (managers only) ...
     Not retried here: the caller retries, once, at its own level (a provider's read as a
     whole, a join attempt), so transient answers are never retried twice over."""
-    return dict(json.loads(docker(target, ["info", "--format", "{{json .Swarm}}"])))
+    return settled(target.label, dict(json.loads(
+        docker(target, ["info", "--format", "{{json .Swarm}}"]))))
+
+
+def settled(label: str, found: dict[str, Any]) -> dict[str, Any]:
+    """The Swarm section, unless the manager cannot say which swarm it is in: while its raft
+    has no leader it still says "active", with an error and an empty cluster ID (read as
+    another swarm or none, the swarm was dropped from the state)."""
+    if found.get("ControlAvailable") and not (found.get("Cluster") or {}).get("ID"):
+        raise TransientError(f"{label}: the swarm does not say which it is (no cluster ID): "
+                             f"{found.get('Error') or 'no error given'}")
+    return found
 
 
 def init(target: Target, advertise: str) -> None:

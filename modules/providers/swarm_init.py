@@ -76,7 +76,7 @@ class SwarmInitProvider(ResourceProvider):
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         target = target_of(props)
         seen = snapshot.of(target)
-        info = seen.info
+        info = seen.swarm_info(target.label)
         if info.get("LocalNodeState") != "active" or (info.get("Cluster") or {}).get("ID") != id_:
             return ReadResult("", {})
         outs = self._outs(props, target, info, seen.tokens)

@@ -92,7 +92,7 @@ class SwarmJoinProvider(ResourceProvider):
     @settling
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         target, manager = target_of(props), target_of(props, "manager")
-        info = snapshot.of(target).info
+        info = snapshot.of(target).swarm_info(target.label)
         if info.get("LocalNodeState") == "pending" and info.get("NodeID") == id_:
             # Still this node, reconnecting (its dockerd came back while the swarm elects):
             # read as gone, it would drop out of the state and a destroy leave it in.

@@ -67,11 +67,11 @@ def test_one_manager_down_keeps_quorum_two_lose_it_and_the_tool_says_so(swarm6):
 
 
 def test_hosts_up_leaves_a_leader_alone_while_its_info_waits_on_raft(swarm6):
-    """For about 20 s after a swarm loses quorum, the leader's dockerd takes that long to
-    answer /info (raft is stepping it down). `hosts up` took that for a dead daemon and
-    restarted the leader, and a restarted manager whose /info waited failed the whole up
-    (CI, "manager3: starting dockerd: TimeoutError"): the tool now judges a daemon by its
-    namespaces and /_ping."""
+    """For a while after a swarm loses quorum, the dockerd of its remaining manager (it led
+    the swarm as built) takes up to 20 s to answer /info: raft is stepping it down. `hosts up`
+    took that for a dead daemon and restarted it, and a restarted manager whose /info waited
+    failed the whole up (CI, "manager3: starting dockerd: TimeoutError"): the tool now judges
+    a daemon by its namespaces and /_ping."""
     leader_dockerd = daemon_pid("manager", "dockerd")
     sock = lab_dir() / "hosts" / "manager" / "docker.sock"
     stop_daemon("manager3", "dockerd")

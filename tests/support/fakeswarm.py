@@ -36,9 +36,10 @@ class FakeSwarm:
         raise AssertionError(f"the fake swarm does not know {command!r} (on {host})")
 
     def _info(self, host: str) -> str:
+        leads = host == "manager" and self.state[host] == "active"
         info: dict[str, Any] = {"LocalNodeState": self.state[host], "NodeID": f"{host[0]}1",
-                                "ControlAvailable": host == "manager"}
-        if host == "manager" and self.state[host] == "active":
+                                "ControlAvailable": leads}
+        if leads:
             info["Cluster"] = {"ID": "cluster1", "Spec": {
                 "EncryptionConfig": {"AutoLockManagers": self.autolock}, "CAConfig": {}}}
         return json.dumps(info)

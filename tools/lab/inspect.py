@@ -55,7 +55,11 @@ def lab_env(lab_dir: Path) -> dict[str, str]:
 def _read(name: str, address: str, role: str, target: Target) -> HostRead:
     try:
         # Without the join tokens: nothing here needs them.
-        return HostRead(name, address, role, snapshot.take(target, tokens=False, versions=True))
+        snap = snapshot.take(target, tokens=False, versions=True)
+        # What dockerd failed to answer (a swarm electing its leader) is said, not left empty.
+        failed = "; ".join(snap.unanswered.values())
+        return HostRead(name, address, role, snap,
+                        SECRET_PATTERN.sub("(redacted)", failed) if failed else None)
     except (RemoteError, ValueError, OSError) as err:
         # Not redact()'s "[secret]": that marker itself makes a document refused (inspect_doc).
         message = SECRET_PATTERN.sub("(redacted)", str(err))

@@ -92,7 +92,9 @@ def networks(hosts: Sequence[HostRead]) -> list[dict[str, Any]]:
 
 def _config_network(answered: Iterable[tuple[str, Snapshot]], name: str) -> dict[str, Any] | None:
     """A config-only network by name: the same on every host but its IP range, so any will do."""
-    return next((net for _, snap in answered if (net := snap.network(name)) is not None), None)
+    # The lists, not Snapshot.network(): a host whose /networks failed simply offers none here.
+    return next((net for _, snap in answered for net in snap.networks
+                 if name in (net.get("Id"), net.get("Name"))), None)
 
 
 def _net_names(views: Sequence[Snapshot]) -> dict[str, str]:

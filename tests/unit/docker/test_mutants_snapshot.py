@@ -91,6 +91,23 @@ def test_a_swarm_with_no_leader_is_not_read_as_one_with_no_nodes(monkeypatch):
     assert snap.network("x") is None and snap.container("x") is None
 
 
+@pytest.mark.parametrize(("message", "refused"), [
+    (WORKER_REFUSAL, True),
+    ('This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to '
+     'connect this node to swarm and try again.', True),
+    # A manager still starting has the objects; it cannot tell them yet.
+    ("This node is not a swarm manager. Manager is being prepared or has trouble connecting "
+     "to the cluster.", False),
+    ("This node is not a swarm manager.", False),
+])
+def test_only_a_worker_s_or_a_swarmless_node_s_refusal_means_none(monkeypatch, message, refused):
+    FakeHosts(_manager({"/info": {}, "/networks": [], "/containers/json?all=1": []},
+                       message=message)).install(monkeypatch)
+    snap = snapshot.take(TARGET)
+    assert (snap.unanswered == {}) is refused
+    assert snap.nodes == []
+
+
 def test_each_lookup_asks_only_for_its_own_answer():
     snap = snapshot.Snapshot(info={}, networks=[], containers=[], unanswered={
         "networks": "n", "containers": "c", "services": "s", "tasks": "t", "nodes": "o"})
@@ -190,6 +207,20 @@ def test_a_snapshot_is_shared_for_its_ttl(monkeypatch, clock):
     clock.now = 103.01
     assert snapshot.of(TARGET).info == {"n": 2}
     assert taken == [TARGET, TARGET]
+
+
+def test_a_snapshot_with_failed_answers_is_not_shared(monkeypatch, clock):
+    taken: list[Target] = []
+
+    def take(target: Target, tokens: bool = True) -> snapshot.Snapshot:
+        taken.append(target)
+        return snapshot.Snapshot(info={}, networks=[], containers=[],
+                                 unanswered={"nodes": "no leader"} if len(taken) == 1 else {})
+    monkeypatch.setattr(snapshot, "take", take)
+    assert snapshot.of(TARGET).unanswered == {"nodes": "no leader"}
+    again = snapshot.of(TARGET)
+    assert again.unanswered == {} and len(taken) == 2
+    assert snapshot.of(TARGET) is again
 
 
 def test_forget_drops_it(monkeypatch, clock):

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from hosts import backends
+from hosts import backends, inventory
 from hosts.onebox import status
 from hosts.paths import LabPaths
 
@@ -84,3 +84,22 @@ def test_a_guest_s_swarm_state_and_versions_come_in_one_command(monkeypatch, tmp
     assert vm_status._guest_docker(LabPaths(tmp_path), 2222) == seen
     assert guest.commands == [vm_status.GUEST_DOCKER]
     assert vm_status._guest_docker(LabPaths(tmp_path), None) == ("down", {})
+
+
+@pytest.mark.parametrize(("pings", "seen"), [(True, "busy (its swarm does not answer)"),
+                                             (False, "not answering")])
+def test_a_dockerd_whose_info_waits_on_its_swarm_is_busy_not_dead(monkeypatch, tmp_path: Path,
+                                                                  pings: bool, seen: str):
+    def slow_info(sock: Path, timeout: float) -> dict[str, Any]:
+        raise TimeoutError("timed out")
+    monkeypatch.setattr(status.dockerd, "running", lambda hp: 4242)
+    monkeypatch.setattr(status.dockerapi, "info", slow_info)
+    monkeypatch.setattr(status.dockerapi, "answers", lambda sock: pings)
+    monkeypatch.setattr(status.dockerapi, "version", lambda sock, timeout: SERVER)
+    monkeypatch.setattr(status.holder, "running", lambda netns, hp: 1)
+    monkeypatch.setattr(status.sshd, "running", lambda hp: 7)
+    rec = inventory.HostRecord("manager", "192.168.1.10", "manager", "swarmlab-manager", 4242, 7,
+                               "", "")
+    found = status.host_status(LabPaths(tmp_path), rec)
+    assert (found["swarm"], found["up"], found["versions"]["engine"]) == (seen, True,
+                                                                         "20.10.24+dfsg1")

@@ -4,8 +4,6 @@ the exact outputs, and the messages of a refusal."""
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
 
 from modules.docker import container, node, service, snapshot, swarm
@@ -26,6 +24,12 @@ def _info(state: str = "active", control: bool = True, autolock: bool = False,
     return {"LocalNodeState": state, "ControlAvailable": control, "NodeID": "m1",
             "Cluster": {"ID": cluster, "Spec": {"EncryptionConfig": {"AutoLockManagers": autolock},
                                                 "CAConfig": ca}}}
+
+
+def _snap(info: dict | None = None, nodes: list | None = None, tokens: dict | None = None,
+          unanswered: dict | None = None) -> snapshot.Snapshot:
+    return snapshot.Snapshot(info=info or {}, networks=[], containers=[], nodes=nodes or [],
+                             tokens=tokens or {}, unanswered=unanswered or {})
 
 
 def _outs(props: dict, **changes: object) -> dict:
@@ -134,7 +138,7 @@ def test_init_outputs_of_a_swarm_without_a_spec(docker):
 def test_init_read_reports_the_swarm_and_its_hardening_as_inputs(docker, monkeypatch):
     props = {**INIT, "autolock": False, "cert_expiry": "720h", "token_rotation": 2,
              "worker_token": "old"}
-    seen = SimpleNamespace(info=_info(autolock=True, expiry=5), tokens=TOKENS)
+    seen = _snap(_info(autolock=True, expiry=5), tokens=TOKENS)
     monkeypatch.setattr(snapshot, "of", lambda target: seen if target == MANAGER else None)
     docker.on(swarm, "unlock_key", "SWMKEY-1-k")
     provider = swarm_init.SwarmInitProvider()
@@ -147,6 +151,36 @@ def test_init_read_reports_the_swarm_and_its_hardening_as_inputs(docker, monkeyp
         seen.info = info
         gone = provider.read("cl1", props)
         assert (gone.id, gone.outs) == ("", {})
+
+
+def test_init_read_waits_for_a_swarm_that_cannot_say_which_it_is(docker, monkeypatch):
+    """A manager whose raft has no leader says "active" with an empty cluster ID: read as
+    another swarm, the swarm was dropped from the state and destroy never left it."""
+    slept: list[float] = []
+    monkeypatch.setattr("modules.ssh.waiting.time.sleep", slept.append)
+    electing = {**_info(cluster=""), "Error": "rpc error: The swarm does not have a leader."}
+    monkeypatch.setattr(snapshot, "of", lambda target: _snap(electing, tokens=TOKENS))
+    with pytest.raises(TransientError, match=r"^manager \(192.168.1.10\): the swarm does not "
+                       r"say which it is \(no cluster ID\): rpc error: The swarm does not "
+                       r"have a leader.$"):
+        swarm_init.SwarmInitProvider().read("cl1", INIT)
+    assert slept == [1.0, 2.0, 3.0, 4.0]
+    monkeypatch.setattr(snapshot, "of", lambda target: _snap(
+        _info(), tokens=TOKENS, unanswered={"info": "manager: GET /info answered HTTP 500: x"}))
+    with pytest.raises(TransientError, match="GET /info answered HTTP 500"):
+        swarm_init.SwarmInitProvider().read("cl1", INIT)
+
+
+def test_swarm_info_is_settled_only_with_a_cluster_id_on_a_manager():
+    assert swarm.settled("m", {"ControlAvailable": False}) == {"ControlAvailable": False}
+    assert swarm.settled("m", {}) == {}
+    found = {"ControlAvailable": True, "Cluster": {"ID": "c"}}
+    assert swarm.settled("m", found) is found
+    for info in ({"ControlAvailable": True}, {"ControlAvailable": True, "Cluster": None},
+                 {"ControlAvailable": True, "Cluster": {"ID": ""}}):
+        with pytest.raises(TransientError, match="^m: the swarm does not say which it is "
+                           r"\(no cluster ID\): no error given$"):
+            swarm.settled("m", info)
 
 
 def test_init_update_hardens_and_rotates_tokens_only_when_asked(docker):
@@ -283,8 +317,8 @@ def test_a_rejoined_node_gets_its_pinned_services_back_one_by_one_and_loses_its_
 
 
 def test_join_read_reports_the_node_state_and_no_token(docker, monkeypatch):
-    seen = {"worker": SimpleNamespace(info={"LocalNodeState": "active", "NodeID": "w1"}),
-            "manager": SimpleNamespace(node={"w1": {"Status": {"State": "down"}}}.get)}
+    seen = {"worker": _snap({"LocalNodeState": "active", "NodeID": "w1"}),
+            "manager": _snap(nodes=[{"ID": "w1", "Status": {"State": "down"}}])}
     monkeypatch.setattr(snapshot, "of", lambda target: seen[target.name])
     provider = swarm_join.SwarmJoinProvider()
     read = provider.read("w1", JOIN)
@@ -306,8 +340,8 @@ def test_join_read_waits_for_a_node_that_is_reconnecting(docker, monkeypatch):
     monkeypatch.setattr("modules.ssh.waiting.time.sleep", slept.append)
     infos = iter([{"LocalNodeState": "pending", "NodeID": "w1"}] * 2
                  + [{"LocalNodeState": "active", "NodeID": "w1"}])
-    seen = {"worker": SimpleNamespace(info={}),
-            "manager": SimpleNamespace(node={"w1": {"Status": {"State": "ready"}}}.get)}
+    seen = {"worker": _snap(),
+            "manager": _snap(nodes=[{"ID": "w1", "Status": {"State": "ready"}}])}
 
     def of(target):
         if target.name == "worker":
@@ -316,14 +350,14 @@ def test_join_read_waits_for_a_node_that_is_reconnecting(docker, monkeypatch):
     monkeypatch.setattr(snapshot, "of", of)
     read = swarm_join.SwarmJoinProvider().read("w1", JOIN)
     assert (read.id, read.outs["state"], slept) == ("w1", "ready", [1.0, 2.0])
-    monkeypatch.setattr(snapshot, "of", lambda target: SimpleNamespace(
-        info={"LocalNodeState": "pending", "NodeID": "w1"}))
+    monkeypatch.setattr(snapshot, "of", lambda target: _snap(
+        {"LocalNodeState": "pending", "NodeID": "w1"}))
     with pytest.raises(RemoteError, match=r"worker \(192.168.1.11\): still reconnecting to its "
                        r"swarm \(pending\)"):
         swarm_join.SwarmJoinProvider().read("w1", JOIN)
     # Another node's pending is not this one's.
-    monkeypatch.setattr(snapshot, "of", lambda target: SimpleNamespace(
-        info={"LocalNodeState": "pending", "NodeID": "w2"}))
+    monkeypatch.setattr(snapshot, "of", lambda target: _snap(
+        {"LocalNodeState": "pending", "NodeID": "w2"}))
     assert swarm_join.SwarmJoinProvider().read("w1", JOIN).id == ""
 
 

@@ -73,8 +73,10 @@ def test_a_join_keeps_no_token_in_its_outputs(lab, monkeypatch):
     created = provider.create(JOIN)
     assert created.id == "w1" and created.outs["state"] == "ready"
     assert "token" not in created.outs and "SWM" not in json.dumps(created.outs)
-    seen = {"worker": SimpleNamespace(info={"LocalNodeState": "active", "NodeID": "w1"}),
-            "manager": SimpleNamespace(node=lambda ident: {"Status": {"State": "ready"}})}
+    seen = {"worker": snapshot.Snapshot(info={"LocalNodeState": "active", "NodeID": "w1"},
+                                        networks=[], containers=[]),
+            "manager": snapshot.Snapshot(info={}, networks=[], containers=[],
+                                         nodes=[{"ID": "w1", "Status": {"State": "ready"}}])}
     monkeypatch.setattr(snapshot, "of", lambda target: seen[target.name])
     read = provider.read("w1", JOIN)
     assert read.id == "w1" and read.outs["state"] == "ready"

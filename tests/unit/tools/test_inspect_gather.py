@@ -20,6 +20,10 @@ from tools.lab import inspect, spec
 OK = 200
 
 NO_FAULTS = {"partitions": [], "impaired": {}}
+# What dockerd says to a worker asked for the swarm's objects (moby's errNoManager).
+WORKER_REFUSAL = ("This node is not a swarm manager. Worker nodes can't be used to view or modify "
+                  "cluster state. Please run this command on a manager node or promote the "
+                  "current node to a manager.")
 
 
 class FakeEngine:
@@ -56,7 +60,7 @@ class FakeEngine:
             elif manager:
                 answers.append(Response(OK, json.dumps(snap[key]).encode()))
             else:
-                answers.append(Response(503, b'{"message": "This node is not a swarm manager."}'))
+                answers.append(Response(503, json.dumps({"message": WORKER_REFUSAL}).encode()))
         return answers
 
 
@@ -112,6 +116,28 @@ def test_a_host_that_fails_is_reported_with_its_error(monkeypatch: pytest.Monkey
     assert worker["error"] == "worker (192.168.1.11): refused (redacted)"
     assert "SWMTKN" not in json.dumps(doc)
     assert [c["host"] for c in doc["containers"]] == ["manager"] * len(doc["containers"])
+
+
+def test_a_manager_whose_swarm_elects_is_shown_with_what_it_did_not_answer(
+        monkeypatch: pytest.MonkeyPatch, lab: Path, raw: dict[str, Any]) -> None:
+    engine = FakeEngine(raw)
+    no_leader = json.dumps({"message": "rpc error: The swarm does not have a leader."}).encode()
+
+    def electing(target: Target, requests: list[tuple[str, str, Any]], **kw: Any) -> list[Response]:
+        answers = engine(target, requests, **kw)
+        return [Response(503, no_leader) if target.name == "manager" and path in ("/nodes",
+                                                                                 "/services")
+                else answer for (_, path, _), answer in zip(requests, answers, strict=True)]
+    monkeypatch.setattr("modules.docker.engine.pipeline", electing)
+    doc = inspect.gather("swarmlab")
+    manager, worker = doc["hosts"]
+    assert manager["reachable"] is True
+    assert manager["error"] == (
+        "manager (192.168.1.10): GET /services answered HTTP 503: rpc error: The swarm does not "
+        "have a leader.; manager (192.168.1.10): GET /nodes answered HTTP 503: rpc error: The "
+        "swarm does not have a leader.")
+    assert worker["error"] is None
+    assert doc["nodes"] == [] and doc["services"] == []
 
 
 def test_backend_and_stack_come_from_lab_env(monkeypatch: pytest.MonkeyPatch, lab: Path,
