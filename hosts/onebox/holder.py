@@ -47,9 +47,8 @@ def holds(netns: str, hp: HostPaths, pid: int) -> bool:
     """`pid` lives in this host's namespaces: its network one and its holder's UTS one."""
     holder_pid = running(netns, hp)
     return holder_pid is not None and all(
-        procs.namespace(pid, kind) is not None
-        and procs.namespace(pid, kind) == procs.namespace(holder_pid, kind)
-        for kind in ("net", "uts"))
+        (inode := procs.namespace(pid, kind)) is not None
+        and inode == procs.namespace(holder_pid, kind) for kind in ("net", "uts"))
 
 
 def orphan(hp: HostPaths) -> int | None:

@@ -5,16 +5,14 @@ times are printed; bench/loops.py measures their spread over many runs."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 
-from modules.ssh.waiting import polls
 from tests.support import builder
 from tests.support.damage_lab import destroyed_leaving_nothing, make, own_lab
 from tests.support.lab import Lab
-from tests.support.live import lab_works
+from tests.support.live import lab_works, until
 from tools.lab import faults
 
 pytestmark = [pytest.mark.lab, pytest.mark.faults]
@@ -26,15 +24,6 @@ ROAM = ("docker service create --detach --name roam --replicas 2 --network myove
 def _nodes(lab: Lab) -> dict[str, str]:
     rows = lab.host("manager").check_output("docker node ls --format '{{.Hostname}} {{.Status}}'")
     return dict(line.split() for line in rows.splitlines())
-
-
-def _until(what: str, check: Callable[[], bool], timeout: float) -> float:
-    """Seconds until `check` holds (modules.ssh.waiting's polls); fails naming `what`."""
-    start = time.monotonic()
-    for _ in polls(timeout):
-        if check():
-            return time.monotonic() - start
-    raise AssertionError(f"{what}: not within {timeout:.0f} s")
 
 
 def _tasks_on(lab: Lab, service: str) -> list[str]:
@@ -56,19 +45,19 @@ def test_a_worker_cut_off_goes_down_its_tasks_move_and_heal_puts_the_lab_back(fa
     lab = faults_lab
     manager = lab.host("manager")
     manager.check_output(ROAM)
-    _until("roam's 2 tasks running", lambda: len(_tasks_on(lab, "roam")) == 2, 60)
+    until("roam's 2 tasks running", lambda: len(_tasks_on(lab, "roam")) == 2, 60)
     make("partition", "NODE=worker", test_lab=builder.FAULTS)
     # Cut for real, both ways, macvlan too; the gateway (the tool's way in) still reaches it.
     assert lab.host("worker").run(f"busybox ping -c 1 -W 1 {lab.address('manager')}").rc != 0
     assert manager.run(f"busybox ping -c 1 -W 1 {lab.address('worker')}").rc != 0
     assert lab.host("worker").check_output("hostname") == "worker"
-    down = _until("the worker Down", lambda: _nodes(lab)["worker"] == "Down", 60)
-    moved = _until("roam's tasks all on the manager",
+    down = until("the worker Down", lambda: _nodes(lab)["worker"] == "Down", 60)
+    moved = until("roam's tasks all on the manager",
                    lambda: _tasks_on(lab, "roam") == ["manager", "manager"], 120)
     status = make("status", test_lab=builder.FAULTS, check=False)
     assert "faults: partitioned: worker | manager (make heal)" in status.stdout, status.stdout
     make("heal", test_lab=builder.FAULTS)
-    ready = _until("the worker Ready", lambda: _nodes(lab)["worker"] == "Ready", 60)
+    ready = until("the worker Ready", lambda: _nodes(lab)["worker"] == "Ready", 60)
     assert not faults.state_file(builder.FAULTS.name).exists()
     manager.check_output("docker service rm roam")
     builder.pulumi().up()
@@ -129,9 +118,9 @@ def test_two_of_three_managers_cut_off_leave_no_leader_until_healed(three_manage
         code, out = _create(lab, "refused")
         said[:] = [out]
         return code != 0 and "does not have a leader" in out
-    lost = _until("the write refused for want of a leader", refused, 60)
+    lost = until("the write refused for want of a leader", refused, 60)
     make("heal", test_lab=builder.FAULTS3)
-    back = _until("a write accepted again", lambda: _create(lab, "back")[0] == 0, 60)
+    back = until("a write accepted again", lambda: _create(lab, "back")[0] == 0, 60)
     with capsys.disabled():
         print(f"\n  2 of 3 managers cut off: writes refused after {lost:.1f} s ({said[0].strip()}"
               f"); healed: a leader and writes again after {back:.1f} s")

@@ -3,15 +3,16 @@ built by the same program, on a lab of the suite's own."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from hosts.onebox import dockerapi
+from hosts.paths import LabPaths
 from tests.support import builder
 from tests.support.lab import Lab, daemon_pid, stop_daemon
+from tests.support.live import swarm_states, until
 from tests.support.paths import lab_dir
 
 pytestmark = [pytest.mark.lab, pytest.mark.scale]
@@ -73,47 +74,39 @@ def test_hosts_up_leaves_a_leader_alone_while_its_info_waits_on_raft(swarm6):
     failed the whole up (CI, "manager3: starting dockerd: TimeoutError"): the tool now judges
     a daemon by its namespaces and /_ping."""
     leader_dockerd = daemon_pid("manager", "dockerd")
-    sock = lab_dir() / "hosts" / "manager" / "docker.sock"
+    sock = LabPaths(lab_dir()).host("manager").docker_socket
     stop_daemon("manager3", "dockerd")
     stop_daemon("manager2", "dockerd")
     try:
-        waited = info_starts_to_wait(sock, within=90)
-        assert waited, "the leader's /info never waited on raft within 90 s of losing quorum"
+        until("the first manager's /info waiting on raft after the quorum is lost",
+              lambda: info_waits(sock), 90)
     finally:
         builder.restart_hosts(builder.SCALE)
     assert daemon_pid("manager", "dockerd") == leader_dockerd
     wait_whole(swarm6)
 
 
+WHOLE = ["Ready", "Ready", "Ready", "Ready Leader", "Ready Reachable", "Ready Reachable"]
+
+
 def wait_whole(lab: Lab, within: float = 120) -> None:
-    """Until the restarted managers are back in: a leader, every node Ready and every dockerd
-    active in the swarm (a manager's dockerd answers while it still reconnects: "pending").
-    The tests after this one start from the lab as it was built."""
-    deadline = time.monotonic() + within
-    seen: object = None
-    while time.monotonic() < deadline:
-        rows = lab.host("manager").run(
-            "docker node ls --format '{{.Status}} {{.ManagerStatus}}'").stdout.split("\n")
-        states = {h["name"]: lab.host(h["name"]).run(
-            "docker info --format '{{.Swarm.LocalNodeState}}'").stdout.strip()
-            for h in lab.inventory}
-        seen = (sorted(r.strip() for r in rows if r.strip()), states)
-        if seen == (["Ready", "Ready", "Ready", "Ready Leader", "Ready Reachable",
-                     "Ready Reachable"], {name: "active" for name in states}):
-            return
-        time.sleep(1)
-    raise AssertionError(f"the swarm was not whole again within {within:.0f} s: {seen}")
+    """Until the restarted managers are back in: a leader and every node Ready (one command on
+    the manager), then every dockerd active in its swarm (a manager's dockerd answers while it
+    still reconnects: "pending"). The tests after this one start from the lab as it was built."""
+    def rows() -> list[str]:
+        out = lab.host("manager").run("docker node ls --format '{{.Status}} {{.ManagerStatus}}'")
+        return sorted(line.strip() for line in out.stdout.splitlines() if line.strip())
+    until(f"a leader and every node Ready ({WHOLE})", lambda: rows() == WHOLE, within)
+    until("every dockerd active in the swarm",
+          lambda: set(swarm_states(lab).values()) == {"active"}, within)
 
 
-def info_starts_to_wait(sock: Path, within: float) -> bool:
-    """Ask /info with a 1 s bound until an answer takes longer than that."""
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        try:
-            dockerapi.info(sock, timeout=1.0)
-        except TimeoutError:
-            return True
-        time.sleep(0.2)
+def info_waits(sock: Path) -> bool:
+    """Whether /info takes longer than 1 s to answer."""
+    try:
+        dockerapi.info(sock, timeout=1.0)
+    except TimeoutError:
+        return True
     return False
 
 

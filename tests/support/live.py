@@ -3,6 +3,7 @@ snapshot of every host's Docker objects, ask a task to reach another."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -23,6 +24,21 @@ def snapshot(lab: Lab, hosts: list[str] | None = None) -> dict[str, str]:
            "docker ps -aq | sort; docker info --format '{{.Swarm.LocalNodeState}}'")
     return {name: host.check_output(cmd) for name, host in lab.hosts.items()
             if hosts is None or name in hosts}
+
+
+def until(what: str, check: Callable[[], bool], timeout: float) -> float:
+    """Seconds until `check` holds (modules.ssh.waiting's polls); fails naming `what`."""
+    start = time.monotonic()
+    for _ in polls(timeout):
+        if check():
+            return time.monotonic() - start
+    raise AssertionError(f"{what}: not within {timeout:.0f} s")
+
+
+def swarm_states(lab: Lab) -> dict[str, str]:
+    """Each host's own swarm state (`active`; `pending` while its dockerd reconnects)."""
+    return {name: host.run("docker info --format '{{.Swarm.LocalNodeState}}'").stdout.strip()
+            for name, host in lab.hosts.items()}
 
 
 def wait_no_containers(host: Any, timeout: float = 30) -> bool:

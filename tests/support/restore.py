@@ -15,7 +15,7 @@ import pytest
 from tests.support import builder
 from tests.support.hoststool import hosts_ok
 from tests.support.lab import Lab
-from tests.support.live import lab_works
+from tests.support.live import lab_works, swarm_states
 
 OUTCOME = pytest.StashKey[bool]()
 """Set on a test item by tests/conftest.py: whether its call phase failed."""
@@ -24,11 +24,8 @@ OUTCOME = pytest.StashKey[bool]()
 def problems(lab: Lab) -> list[str]:
     """Why the lab is not as built, [] when it is: every host in the swarm, and the lab's
     cross-host pairs and demos answering."""
-    found = []
-    for name, host in lab.hosts.items():
-        state = host.run("docker info --format '{{.Swarm.LocalNodeState}}'").stdout.strip()
-        if state != "active":
-            found.append(f"{name}: swarm state {state or 'unknown (dockerd down?)'}")
+    found = [f"{name}: swarm state {state or 'unknown (dockerd down?)'}"
+             for name, state in swarm_states(lab).items() if state != "active"]
     return found or lab_works(lab)
 
 
